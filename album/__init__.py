@@ -1,0 +1,1 @@
+"""album: find the people in your photos."""
