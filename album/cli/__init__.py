@@ -1,0 +1,72 @@
+"""The `album` command. With no command (or only folders) it opens the window; the rest is
+headless: `album scan`, `album info`, `album export`, and the people commands.
+
+Exit status: 0 done (a scan that completed is done even if some photos failed: they are
+listed); 1 something went wrong; 2 a bad argument; 130 cancelled with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from album.cli import commands
+from album.cli.common import EXIT_USAGE, CommandError, add_library_option, usage_error
+from album.store.library import LibraryError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="album",
+        description="Find the people in your photos. Without a command, opens the album window.",
+    )
+    parser.add_argument("--version", action="version", version=commands.version_text())
+    add_library_option(parser, top_level=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.register(sub)
+    return parser
+
+
+def _with_command(argv: list[str], names: set[str]) -> list[str]:
+    """`album`, `album FOLDER` and `album --library X FOLDER` mean `album gui ...`."""
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--library":
+            index += 2
+            continue
+        if arg.startswith("-"):
+            return argv  # --help, --version, --library=X …: argparse decides
+        return argv if arg in names else [*argv[:index], "gui", *argv[index:]]
+    return [*argv, "gui"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    names = set(commands.names())
+    args = parser.parse_args(_with_command(args_list, names))
+    if not getattr(args, "command", None):
+        args = parser.parse_args([*args_list, "gui"])
+    try:
+        return int(args.handler(args) or 0)
+    except CommandError as exc:
+        print(f"album: {exc}", file=sys.stderr)
+        return exc.status
+    except LibraryError as exc:
+        print(f"album: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("album: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def gui_main() -> int:
+    """The gui-script entry point (no console window on Windows)."""
+    return main()
+
+
+__all__ = ["EXIT_USAGE", "build_parser", "gui_main", "main", "usage_error"]

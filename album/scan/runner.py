@@ -1,0 +1,240 @@
+"""Running a scan: plan, analyze on an executor, write, report progress; pause, resume, cancel.
+
+The executor is any `concurrent.futures.Executor`: the local process pool by default, a Dask
+cluster's executor when one machine is not enough. At most `IN_FLIGHT_PER_WORKER` photos per
+worker are submitted at a time, so memory stays flat however many photos there are. A worker
+that dies (a decoder crash, the kernel's OOM killer) takes only its own photo down: the pool is
+replaced, the photos it held are retried one at a time, and the one that kills a worker alone
+is marked failed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from album.config import Settings
+from album.faces.analyze import PhotoAnalysis, analyze_photo
+from album.scan.plan import Plan, make_plan
+from album.scan.pool import local_pool, stop_now
+from album.scan.writer import Committed, Writer
+from album.store import photos
+from album.store.library import Library
+
+IN_FLIGHT_PER_WORKER = 2
+PROGRESS_INTERVAL = 0.1
+CRASH_MESSAGE = "the analysis crashed (its worker process died: out of memory or a decoder crash)"
+
+
+@dataclass
+class ScanProgress:
+    phase: str  # "listing", "analyzing", "finished"
+    done: int = 0
+    total: int = 0
+    faces: int = 0
+    failed: int = 0
+    elapsed: float = 0.0
+    paused: bool = False
+    current: str | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        rate = self.rate
+        return (self.total - self.done) / rate if rate > 0 and self.done else None
+
+
+@dataclass
+class ScanReport:
+    new: int = 0
+    changed: int = 0
+    resumed: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    missing: int = 0
+    returned: int = 0
+    analyzed: int = 0
+    faces: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    offline_roots: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    cancelled: bool = False
+
+    @classmethod
+    def from_plan(cls, plan: Plan) -> ScanReport:
+        return cls(
+            new=plan.new,
+            changed=plan.changed,
+            resumed=plan.resumed,
+            unchanged=plan.unchanged,
+            moved=plan.moved,
+            missing=plan.missing,
+            returned=plan.returned,
+            problems=list(plan.problems),
+            offline_roots=list(plan.offline_roots),
+        )
+
+
+ProgressCallback = Callable[[ScanProgress], None]
+ExecutorFactory = Callable[[Settings], Executor]
+
+
+class Scanner:
+    """One scan of some folders into one library. Thread-safe controls: pause/resume/cancel."""
+
+    def __init__(
+        self,
+        library_path: Path,
+        settings: Settings,
+        *,
+        executor_factory: ExecutorFactory = local_pool,
+        on_progress: ProgressCallback | None = None,
+        on_commit: Callable[[Committed], None] | None = None,
+        reanalyze: bool = False,
+        retry_failed: bool = False,
+    ) -> None:
+        self.library_path = Path(library_path)
+        self.settings = settings
+        self._executor_factory = executor_factory
+        self._on_progress = on_progress
+        self._on_commit = on_commit
+        self._reanalyze = reanalyze
+        self._retry_failed = retry_failed
+        self._cancel = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self._progress = ScanProgress("listing")
+        self._last_report = 0.0
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def run(self, roots: list[str | Path]) -> ScanReport:
+        started = time.monotonic()
+        self._report(force=True)
+        with Library.open(self.library_path) as library:
+            for root in roots:
+                if Path(root).is_dir():
+                    photos.add_root(library, str(Path(root).absolute()))
+            plan = make_plan(
+                library,
+                [str(r) for r in roots],
+                fingerprint=self.settings.fingerprint(),
+                reanalyze=self._reanalyze,
+                retry_failed=self._retry_failed,
+                cancelled=self._cancel,
+            )
+        report = ScanReport.from_plan(plan)
+        self._progress = ScanProgress("analyzing", total=len(plan.analyze))
+        if plan.analyze and not self.cancelled:
+            self._analyze(plan.analyze, report, started)
+        report.cancelled = self.cancelled
+        report.seconds = time.monotonic() - started
+        self._progress.phase = "finished"
+        self._progress.elapsed = report.seconds
+        self._report(force=True)
+        return report
+
+    def _report(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if self._on_progress is not None and (
+            force or now - self._last_report >= PROGRESS_INTERVAL
+        ):
+            self._last_report = now
+            self._progress.paused = self.paused
+            self._on_progress(self._progress)
+
+    def _analyze(self, tasks: list[tuple[int, str]], report: ScanReport, started: float) -> None:
+        writer = Writer(self.library_path, self._on_commit)
+        writer.start()
+        executor = self._executor_factory(self.settings)
+        queue: deque[tuple[int, str]] = deque(tasks)
+        isolate: deque[tuple[int, str]] = deque()  # suspects of a worker crash, one at a time
+        inflight: dict[Future[PhotoAnalysis], tuple[int, str]] = {}
+        limit = self.settings.workers * IN_FLIGHT_PER_WORKER
+        analyzing_started = time.monotonic()
+        try:
+            while (queue or isolate or inflight) and not self.cancelled:
+                if self._running.is_set():
+                    if isolate:
+                        if not inflight:
+                            task = isolate.popleft()
+                            inflight[executor.submit(analyze_photo, task[1], self.settings)] = task
+                    else:
+                        while queue and len(inflight) < limit:
+                            task = queue.popleft()
+                            future = executor.submit(analyze_photo, task[1], self.settings)
+                            inflight[future] = task
+                if not inflight:
+                    self._running.wait(PROGRESS_INTERVAL)
+                    self._progress.elapsed = time.monotonic() - analyzing_started
+                    self._report()
+                    continue
+                done, _ = wait(inflight, timeout=PROGRESS_INTERVAL, return_when=FIRST_COMPLETED)
+                crashed: list[tuple[int, str]] = []
+                for future in done:
+                    photo_id, path = inflight.pop(future)
+                    try:
+                        analysis = future.result()
+                    except BrokenProcessPool:
+                        crashed.append((photo_id, path))
+                        continue
+                    except Exception as exc:  # a worker-side bug must not end the scan
+                        analysis = PhotoAnalysis(path=path, error=f"analysis failed: {exc}")
+                    self._record(writer, photo_id, analysis, report)
+                if crashed:
+                    # Every photo in flight died with the pool; only a lone one is the culprit.
+                    crashed.extend(inflight.values())
+                    inflight.clear()
+                    stop_now(executor)
+                    executor = self._executor_factory(self.settings)
+                    if len(crashed) == 1:
+                        photo_id, path = crashed[0]
+                        self._record(
+                            writer, photo_id, PhotoAnalysis(path, error=CRASH_MESSAGE), report
+                        )
+                    else:
+                        isolate.extend(crashed)
+                self._progress.elapsed = time.monotonic() - analyzing_started
+                self._report()
+        finally:
+            stop_now(executor)
+            writer.close()
+
+    def _record(
+        self, writer: Writer, photo_id: int, analysis: PhotoAnalysis, report: ScanReport
+    ) -> None:
+        writer.put(photo_id, analysis)
+        report.analyzed += 1
+        report.faces += len(analysis.faces)
+        self._progress.done += 1
+        self._progress.faces += len(analysis.faces)
+        self._progress.current = analysis.path
+        if analysis.error is not None:
+            report.failed.append((analysis.path, analysis.error))
+            self._progress.failed += 1

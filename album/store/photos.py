@@ -1,0 +1,148 @@
+"""Photo rows: what the scan needs to know about files it has seen before.
+
+Paths are stored as text. A file name with bytes that are not UTF-8 (an old camera card, a
+Windows share) is stored as readable text with those bytes escaped as \\xNN, plus its exact
+bytes in `raw_path`, so the file can still be opened.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from album.paths import display_path
+from album.store.library import Library
+
+
+@dataclass(frozen=True)
+class KnownPhoto:
+    id: int
+    path: str
+    size: int
+    mtime_ns: int
+    status: str
+    missing: bool
+    content_hash: str | None
+    fingerprint: str | None
+
+
+def db_path(path: str) -> str:
+    return display_path(path)
+
+
+def _raw(path: str) -> bytes | None:
+    text = display_path(path)
+    return None if text == path else os.fsencode(path)
+
+
+def fs_path(text: str, raw: bytes | None) -> str:
+    return os.fsdecode(raw) if raw is not None else text
+
+
+_COLUMNS = "id, path, raw_path, size, mtime_ns, status, missing, content_hash, fingerprint"
+
+
+def _known(row: tuple) -> KnownPhoto:
+    pid, text, raw, size, mtime, status, missing, digest, fingerprint = row
+    return KnownPhoto(
+        pid, fs_path(text, raw), size, mtime, status, bool(missing), digest, fingerprint
+    )
+
+
+def under(library: Library, root: str) -> dict[str, KnownPhoto]:
+    """Photos at `root` or below it, keyed by file-system path."""
+    root = db_path(root.rstrip(os.sep)) or os.sep
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    rows = library.conn.execute(
+        f"SELECT {_COLUMNS} FROM photos WHERE path = ? OR substr(path, 1, ?) = ?",
+        (root, len(prefix), prefix),
+    )
+    return {photo.path: photo for photo in map(_known, rows)}
+
+
+def by_id(library: Library, photo_id: int) -> KnownPhoto | None:
+    row = library.conn.execute(
+        f"SELECT {_COLUMNS} FROM photos WHERE id = ?", (photo_id,)
+    ).fetchone()
+    return _known(row) if row else None
+
+
+def with_size(library: Library, size: int) -> list[KnownPhoto]:
+    rows = library.conn.execute(f"SELECT {_COLUMNS} FROM photos WHERE size = ?", (size,))
+    return [_known(row) for row in rows]
+
+
+def add_root(library: Library, root: str) -> None:
+    with library.write() as db:
+        db.conn.execute(
+            "INSERT INTO roots (path, added_at) VALUES (?, ?) ON CONFLICT(path) DO NOTHING",
+            (db_path(root), time.time()),
+        )
+
+
+def roots(library: Library) -> list[str]:
+    return [row[0] for row in library.conn.execute("SELECT path FROM roots ORDER BY path")]
+
+
+def add_pending(library: Library, files: Iterable[tuple[str, int, int]]) -> dict[str, int]:
+    """New files as 'pending' rows (so a killed scan resumes them); returns path -> id."""
+    ids: dict[str, int] = {}
+    with library.write() as db:
+        for path, size, mtime in files:
+            cursor = db.conn.execute(
+                "INSERT INTO photos (path, raw_path, size, mtime_ns, status) "
+                "VALUES (?, ?, ?, ?, 'pending') "
+                "ON CONFLICT(path) DO UPDATE SET size = excluded.size, "
+                "mtime_ns = excluded.mtime_ns, status = 'pending', missing = 0 "
+                "RETURNING id",
+                (db_path(path), _raw(path), size, mtime),
+            )
+            ids[path] = cursor.fetchone()[0]
+    return ids
+
+
+def set_missing(library: Library, ids: Iterable[int], missing: bool) -> None:
+    with library.write() as db:
+        db.conn.executemany(
+            "UPDATE photos SET missing = ? WHERE id = ?", [(int(missing), i) for i in ids]
+        )
+
+
+def relink(library: Library, photo_id: int, path: str, size: int, mtime_ns: int) -> None:
+    """A moved or renamed file keeps its row, and so its faces and their names."""
+    with library.write() as db:
+        db.conn.execute(
+            "UPDATE photos SET path = ?, raw_path = ?, size = ?, mtime_ns = ?, missing = 0 "
+            "WHERE id = ?",
+            (db_path(path), _raw(path), size, mtime_ns, photo_id),
+        )
+
+
+def counts(library: Library) -> dict[str, int]:
+    row = library.conn.execute(
+        "SELECT count(*), "
+        "count(*) FILTER (WHERE status = 'done' AND NOT missing), "
+        "count(*) FILTER (WHERE status = 'error' AND NOT missing), "
+        "count(*) FILTER (WHERE status = 'pending' AND NOT missing), "
+        "count(*) FILTER (WHERE missing) FROM photos"
+    ).fetchone()
+    faces = library.conn.execute(
+        "SELECT count(*), count(person_id) FROM faces WHERE removed = 0"
+    ).fetchone()
+    people = library.conn.execute(
+        "SELECT count(*), count(name) FROM people WHERE EXISTS "
+        "(SELECT 1 FROM faces WHERE faces.person_id = people.id)"
+    ).fetchone()
+    return {
+        "photos": row[0],
+        "done": row[1],
+        "failed": row[2],
+        "pending": row[3],
+        "missing": row[4],
+        "faces": faces[0],
+        "faces_with_person": faces[1],
+        "people": people[0],
+        "named_people": people[1],
+    }

@@ -1,0 +1,99 @@
+"""The library's tables, and the migrations that bring an older library up to date.
+
+Decisions are facts; everything else is derived. `faces.label_source = 'user'`, `removed` faces
+and `rejections` record what a person decided and nothing automatic may change them. Boxes,
+embeddings, crops, `auto` / `cluster` labels and unnamed people can always be recomputed.
+
+Migration N (index N-1 of MIGRATIONS) brings `PRAGMA user_version` from N-1 to N. Each runs
+in one transaction, after a backup copy of the library.
+"""
+
+from __future__ import annotations
+
+SCHEMA_V1 = """
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
+
+-- Folders the user added: the scan's starting points, and what "missing" is relative to.
+CREATE TABLE roots (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    added_at REAL NOT NULL
+);
+
+CREATE TABLE photos (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    raw_path BLOB,                  -- exact bytes, only for names that are not UTF-8
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    content_hash TEXT,              -- recognises a moved or renamed file
+    width INTEGER,                  -- upright, in pixels
+    height INTEGER,
+    taken_at TEXT,                  -- ISO 8601 from EXIF, when there is one
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'error')),
+    error TEXT,
+    missing INTEGER NOT NULL DEFAULT 0,   -- offline or gone: never deleted for that
+    fingerprint TEXT,               -- settings the analysis ran with
+    detector TEXT,
+    analyzed_at REAL
+);
+CREATE INDEX photos_size ON photos(size);
+CREATE INDEX photos_hash ON photos(content_hash);
+CREATE INDEX photos_status ON photos(status);
+
+CREATE TABLE people (
+    id INTEGER PRIMARY KEY,
+    name TEXT UNIQUE COLLATE NOCASE,      -- NULL: an unnamed group found by clustering
+    hidden INTEGER NOT NULL DEFAULT 0,
+    cover_face_id INTEGER,
+    created_at REAL NOT NULL
+);
+
+CREATE TABLE faces (
+    id INTEGER PRIMARY KEY,
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    top INTEGER NOT NULL,           -- box in the upright original's pixels
+    right INTEGER NOT NULL,
+    bottom INTEGER NOT NULL,
+    left INTEGER NOT NULL,
+    score REAL,
+    embedding BLOB,                 -- float32[128]; NULL once forgotten
+    crop BLOB,                      -- small square JPEG for the people views
+    person_id INTEGER REFERENCES people(id) ON DELETE SET NULL,
+    label_source TEXT CHECK (label_source IN ('user', 'auto', 'cluster')),
+    confidence REAL,
+    removed INTEGER NOT NULL DEFAULT 0,   -- the user said "not a face" (or forgot it)
+    manual INTEGER NOT NULL DEFAULT 0,    -- drawn by the user, not found by the detector
+    CHECK ((person_id IS NULL) = (label_source IS NULL))
+);
+CREATE INDEX faces_photo ON faces(photo_id);
+CREATE INDEX faces_person ON faces(person_id);
+-- Two faces in one photo are never the same person.
+CREATE UNIQUE INDEX faces_one_person_per_photo ON faces(photo_id, person_id)
+    WHERE person_id IS NOT NULL;
+
+-- "This face is not that person": never proposed again.
+CREATE TABLE rejections (
+    face_id INTEGER NOT NULL REFERENCES faces(id) ON DELETE CASCADE,
+    person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (face_id, person_id)
+) WITHOUT ROWID;
+
+-- Every people edit, with what undo needs to restore the state before it.
+CREATE TABLE edits (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    before TEXT NOT NULL,           -- JSON: rows as they were
+    after TEXT NOT NULL,            -- JSON: rows as the edit left them (for redo)
+    undone INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+MIGRATIONS: list[str] = [SCHEMA_V1]
+LATEST_VERSION = len(MIGRATIONS)

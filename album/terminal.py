@@ -1,0 +1,96 @@
+"""What `album scan` shows in a terminal: a live progress line, then a summary.
+
+On a terminal the progress line redraws in place; when stderr is a file or a pipe (CI logs,
+`2> scan.log`) a plain line is written every few seconds instead, so logs stay readable.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+from album.paths import display_path
+from album.scan.runner import ScanProgress, ScanReport
+
+BAR_WIDTH = 24
+LOG_INTERVAL = 5.0
+LISTED_FAILURES = 20
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    seconds = round(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def progress_line(p: ScanProgress) -> str:
+    if p.phase == "listing":
+        return "Looking for photos…"
+    fraction = p.done / p.total if p.total else 1.0
+    filled = int(fraction * BAR_WIDTH)
+    bar = "█" * filled + "░" * (BAR_WIDTH - filled)
+    state = " (paused)" if p.paused else ""
+    return (
+        f"{bar} {p.done}/{p.total} photos · {p.faces} faces · {p.rate:.1f} photos/s · "
+        f"ETA {duration(p.eta)}{state}"
+    )
+
+
+class ProgressPrinter:
+    def __init__(self, stream: TextIO = sys.stderr) -> None:
+        self.stream = stream
+        self.live = stream.isatty()
+        self._last_log = 0.0
+        self._width = 0
+
+    def __call__(self, progress: ScanProgress) -> None:
+        line = progress_line(progress)
+        if progress.phase == "finished":
+            if self.live and self._width:
+                self.stream.write("\r" + " " * self._width + "\r")
+                self.stream.flush()
+            return
+        if self.live:
+            padding = " " * max(0, self._width - len(line))
+            self.stream.write("\r" + line + padding)
+            self._width = len(line)
+            self.stream.flush()
+            return
+        now = time.monotonic()
+        if now - self._last_log >= LOG_INTERVAL or progress.done == progress.total:
+            self._last_log = now
+            self.stream.write(line + "\n")
+            self.stream.flush()
+
+
+def summary(report: ScanReport) -> str:
+    lines = []
+    if report.cancelled:
+        lines.append("Scan cancelled; everything analyzed so far is saved. Run it again to go on.")
+    lines.append(
+        f"Photos: {report.new} new, {report.changed + report.resumed} changed or resumed, "
+        f"{report.unchanged} unchanged, {report.moved} moved, {report.missing} missing, "
+        f"{len(report.failed)} failed"
+    )
+    lines.append(f"Faces found: {report.faces} in {report.analyzed} analyzed photos")
+    lines.append(f"Time: {duration(report.seconds)} ({report.seconds:.1f} s)")
+    for root in report.offline_roots:
+        lines.append(f"Offline: {display_path(root)} (its photos are kept, marked missing)")
+    if report.failed:
+        lines.append("Failed photos:")
+        for path, message in report.failed[:LISTED_FAILURES]:
+            lines.append(f"  {display_path(path)}: {message}")
+        if len(report.failed) > LISTED_FAILURES:
+            more = len(report.failed) - LISTED_FAILURES
+            lines.append(f"  … and {more} more (album export --json lists them all)")
+    if report.problems:
+        lines.append("Skipped:")
+        for path, message in report.problems[:LISTED_FAILURES]:
+            lines.append(f"  {display_path(path)}: {message}")
+        if len(report.problems) > LISTED_FAILURES:
+            lines.append(f"  … and {len(report.problems) - LISTED_FAILURES} more")
+    return "\n".join(lines)

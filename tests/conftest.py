@@ -1,0 +1,80 @@
+"""Shared fixtures: real face photos from ../shared/faces, fresh libraries, the CLI in-process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def faces_root() -> Path | None:
+    env = os.environ.get("ALBUM_FACES")
+    candidates = [Path(env)] if env else []
+    candidates.append(REPO.parent / "shared" / "faces")
+    for candidate in candidates:
+        if (candidate / "lfw-62x10").is_dir():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def faces() -> Path:
+    root = faces_root()
+    if root is None:
+        pytest.skip("real face photos not found: set $ALBUM_FACES or put them in ../shared/faces")
+    return root
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    return tmp_path / "lib" / "library.db"
+
+
+def copy_photos(sources: list[Path], folder: Path) -> list[Path]:
+    """Copies (not links) of real photos, so a test can change, move or delete them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for source in sources:
+        target = folder / f"{source.parent.name}__{source.name}"
+        shutil.copy2(source, target)
+        copies.append(target)
+    return copies
+
+
+@pytest.fixture
+def lfw_people(faces: Path) -> dict[str, list[Path]]:
+    root = faces / "lfw-62x10"
+    return {p.name: sorted(p.iterdir()) for p in sorted(root.iterdir()) if p.is_dir()}
+
+
+def album(*args: str | Path, check: bool = True, env: dict | None = None, timeout: float = 600):
+    """Run the real `album` command in a subprocess, as a user would."""
+    result = subprocess.run(
+        [sys.executable, "-m", "album", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        cwd=REPO,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"album {' '.join(map(str, args))} exited {result.returncode}\n"
+            f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        )
+    return result
+
+
+def export(library: Path) -> dict:
+    return json.loads(album("export", "--json", "--library", library).stdout)
+
+
+def photos_by_name(data: dict) -> dict[str, dict]:
+    return {Path(p["path"]).name: p for p in data["photos"]}
