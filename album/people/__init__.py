@@ -1,1 +1,1 @@
-"""People: clustering faces into people, matching them to named people, and every edit a user makes."""
+"""People: grouping faces into people, matching named people, every edit a user makes."""
