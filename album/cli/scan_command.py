@@ -15,6 +15,7 @@ from types import FrameType
 from album.cli.common import CommandError, add_library_option, library_path, usage_error
 from album.config import DETECTORS, Settings
 from album.paths import display_path
+from album.people.update import update_people
 from album.scan.pool import local_pool
 from album.scan.runner import ExecutorFactory, Scanner
 from album.store import photos
@@ -166,4 +167,14 @@ def run(args: argparse.Namespace) -> int:
         stack.enter_context(_ctrl_c_cancels(scanner))
         report = scanner.run(roots)
     print(summary(report))
-    return EXIT_CANCELLED if report.cancelled else 0
+    if report.cancelled:
+        return EXIT_CANCELLED
+    if report.analyzed or report.moved or report.missing:
+        with Library.open(path) as library:
+            people = update_people(library)
+            counts = photos.counts(library)
+        print(
+            f"People: {counts['people']} ({counts['named_people']} named); "
+            f"{people.unsorted} faces unsorted ({people.seconds:.1f} s)"
+        )
+    return 0

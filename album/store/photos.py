@@ -69,6 +69,11 @@ def by_id(library: Library, photo_id: int) -> KnownPhoto | None:
     return _known(row) if row else None
 
 
+def id_for_path(library: Library, path: str) -> int | None:
+    row = library.conn.execute("SELECT id FROM photos WHERE path = ?", (db_path(path),)).fetchone()
+    return int(row[0]) if row else None
+
+
 def with_size(library: Library, size: int) -> list[KnownPhoto]:
     rows = library.conn.execute(f"SELECT {_COLUMNS} FROM photos WHERE size = ?", (size,))
     return [_known(row) for row in rows]

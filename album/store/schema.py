@@ -95,5 +95,16 @@ CREATE TABLE edits (
 );
 """
 
-MIGRATIONS: list[str] = [SCHEMA_V1]
+# v2: the user said two people are different: never suggest merging them again.
+SCHEMA_V2 = """
+CREATE TABLE distinct_people (
+    a INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    b INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (a, b),
+    CHECK (a < b)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2]
 LATEST_VERSION = len(MIGRATIONS)

@@ -1,0 +1,347 @@
+"""Every people edit a user can make, each one transaction, each recorded for undo.
+
+The CLI and the window both call these methods; nothing else writes a `user` label, a
+rejection or a name. After an edit that confirms faces, the named people are matched again
+right away (`rematch`), so the next face of a person just named is already suggested.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from album.people.update import PeopleSettings, UpdateReport, update_people
+from album.store import edits
+from album.store import people as rows
+from album.store.library import Library
+
+USER = "user"
+
+
+class EditError(Exception):
+    """An edit that cannot be made as asked; the message says why, for the user."""
+
+
+class NameTaken(EditError):
+    """Renaming to a name another person has: the caller may confirm a merge instead."""
+
+    def __init__(self, name: str, existing_id: int) -> None:
+        super().__init__(f"another person is already called {name!r} (merge them instead?)")
+        self.name = name
+        self.existing_id = existing_id
+
+
+@dataclass(frozen=True)
+class EditResult:
+    edit_id: int | None
+    summary: str
+    person_id: int | None = None
+
+
+class PeopleService:
+    def __init__(self, library: Library, settings: PeopleSettings | None = None) -> None:
+        self.library = library
+        self.settings = settings or PeopleSettings()
+
+    # -- the plumbing every edit shares ------------------------------------------------------
+
+    def _edit(
+        self,
+        kind: str,
+        summary: str,
+        faces: Iterable[int],
+        people: Iterable[int],
+        change: Callable[[sqlite3.Connection], Iterable[int] | None],
+        *,
+        rematch: bool = False,
+    ) -> EditResult:
+        faces, people = set(faces), set(people)
+        with self.library.write() as db:
+            conn = db.conn
+            before = edits.snapshot(conn, faces, people)
+            created = set(change(conn) or ())
+            after = edits.snapshot(conn, faces, people | created)
+            for pid in created:
+                before["people"].setdefault(str(pid), None)
+            edit_id = edits.record(conn, kind, summary, before, after)
+        if rematch:
+            self.rematch()
+        person = next(iter(created), None) if created else None
+        return EditResult(edit_id, summary, person)
+
+    def rematch(self) -> UpdateReport:
+        return update_people(self.library, self.settings, recluster=False)
+
+    def recluster(self) -> UpdateReport:
+        return update_people(self.library, self.settings, recluster=True)
+
+    def _person(self, person_id: int) -> rows.Person:
+        person = rows.person(self.library.conn, person_id)
+        if person is None:
+            raise EditError(f"there is no person {person_id}")
+        return person
+
+    def _face(self, face_id: int) -> rows.Face:
+        face = rows.face(self.library.conn, face_id)
+        if face is None or face.removed:
+            raise EditError(f"there is no face {face_id}")
+        return face
+
+    def _face_ids(self, person_id: int) -> list[int]:
+        return [f.id for f in rows.faces_of_person(self.library.conn, person_id)]
+
+    def _photo_faces(self, face_ids: Iterable[int]) -> set[int]:
+        """Faces sharing a photo with these: an edit may take a person away from them."""
+        return rows.photo_mates(self.library.conn, face_ids)
+
+    # -- naming ------------------------------------------------------------------------------
+
+    def name_person(self, person_id: int, name: str, *, merge: bool = False) -> EditResult:
+        """Name (or rename) a person. Naming an unnamed group confirms its faces."""
+        name = _clean_name(name)
+        person = self._person(person_id)
+        existing = rows.person_named(self.library.conn, name)
+        if existing is not None and existing.id != person_id:
+            if not merge:
+                raise NameTaken(name, existing.id)
+            return self.merge([person_id], into=existing.id)
+        faces = self._face_ids(person_id)
+        confirm = person.name is None
+
+        def change(conn: sqlite3.Connection) -> None:
+            rows.rename(conn, person_id, name)
+            if confirm:
+                rows.confirm_grouped_faces(conn, person_id)
+
+        verb = "Named" if person.name is None else f"Renamed {person.name!r} to"
+        return self._edit("name", f"{verb} {name!r}", faces, [person_id], change, rematch=True)
+
+    def name_face(self, face_id: int, name: str) -> EditResult:
+        """This face is `name`: an existing person by that name, or a new one."""
+        name = _clean_name(name)
+        existing = rows.person_named(self.library.conn, name)
+        if existing is not None:
+            return self.move_faces([face_id], existing.id)
+        face = self._face(face_id)
+        touched = self._photo_faces([face_id])
+        people = [face.person_id] if face.person_id is not None else []
+
+        def change(conn: sqlite3.Connection) -> list[int]:
+            new = rows.create_person(conn, name)
+            rows.set_label(conn, face_id, new, USER)
+            if face.person_id is not None:
+                rows.delete_person_if_empty(conn, face.person_id)
+            return [new]
+
+        return self._edit("name", f"Named a face {name!r}", touched, people, change, rematch=True)
+
+    # -- moving faces between people ---------------------------------------------------------
+
+    def merge(self, people: list[int], *, into: int) -> EditResult:
+        """Everyone in `people` becomes `into`. A named source lends its name to an unnamed
+        target; two faces of one photo cannot both stay, the confirmed one wins."""
+        sources = [p for p in dict.fromkeys(people) if p != into]
+        target = self._person(into)
+        source_rows = [self._person(p) for p in sources]
+        if not sources:
+            raise EditError("merge needs at least two different people")
+        faces = [f for p in [into, *sources] for f in self._face_ids(p)]
+        new_name = target.name or next((p.name for p in source_rows if p.name), None)
+
+        def change(conn: sqlite3.Connection) -> None:
+            taken = {f.photo_id: f for f in rows.faces_of_person(conn, into)}
+            for source in sources:
+                for face in rows.faces_of_person(conn, source):
+                    holder = taken.get(face.photo_id)
+                    if holder is not None:
+                        if face.label_source == USER and holder.label_source != USER:
+                            rows.set_label(conn, holder.id, None, None)
+                        else:
+                            rows.set_label(conn, face.id, None, None)
+                            continue
+                    label = USER if face.label_source in (USER, "cluster") else face.label_source
+                    if new_name is None and face.label_source == "cluster":
+                        label = "cluster"
+                    rows.set_label(conn, face.id, into, label, face.confidence)
+                    taken[face.photo_id] = face
+                rows.delete_person(conn, source)
+            rows.rename(conn, into, new_name)
+            if new_name is not None:
+                rows.confirm_grouped_faces(conn, into)
+
+        label = new_name or f"person {into}"
+        summary = f"Merged {len(sources) + 1} people into {label!r}"
+        return self._edit("merge", summary, faces, [into, *sources], change, rematch=True)
+
+    def move_faces(self, face_ids: list[int], to: int) -> EditResult:
+        """These faces are person `to` (a user decision)."""
+        target = self._person(to)
+        faces = [self._face(f) for f in face_ids]
+        conn = self.library.conn
+        for face in faces:
+            holder = rows.user_face_in_photo(conn, to, face.photo_id, face.id)
+            if holder is not None:
+                raise EditError(
+                    f"{target.name or f'person {to}'} is already confirmed in that photo "
+                    f"(face {holder}); two faces of one photo cannot be the same person"
+                )
+        if len({f.photo_id for f in faces}) < len(faces):
+            raise EditError("two of these faces are in the same photo: they cannot be one person")
+        previous = {f.person_id for f in faces if f.person_id is not None and f.person_id != to}
+
+        def change(conn: sqlite3.Connection) -> None:
+            for face in faces:
+                rows.set_label(conn, face.id, to, USER)
+            for person in previous:
+                rows.delete_person_if_empty(conn, person)
+
+        name = target.name or f"person {to}"
+        summary = f"Moved {len(faces)} face{'s' * (len(faces) != 1)} to {name!r}"
+        touched = self._photo_faces(face_ids)
+        return self._edit("move", summary, touched, [to, *previous], change, rematch=True)
+
+    def reject(self, face_ids: list[int], person_id: int | None = None) -> EditResult:
+        """'Not this person': the face leaves, and is never proposed for them again."""
+        faces = [self._face(f) for f in face_ids]
+        pairs = []
+        for face in faces:
+            person = person_id if person_id is not None else face.person_id
+            if person is None:
+                raise EditError(f"face {face.id} has no person to reject")
+            pairs.append((face, person))
+        people = {p for _, p in pairs}
+
+        def change(conn: sqlite3.Connection) -> None:
+            for face, person in pairs:
+                rows.add_rejection(conn, face.id, person)
+                if face.person_id == person:
+                    rows.set_label(conn, face.id, None, None)
+            for person in people:
+                rows.delete_person_if_empty(conn, person)
+
+        names = {rows.person(self.library.conn, p) for p in people}
+        shown = ", ".join(p.name or f"person {p.id}" for p in names if p)
+        summary = f"{len(faces)} face{'s' * (len(faces) != 1)}: not {shown}"
+        return self._edit("reject", summary, face_ids, people, change)
+
+    def remove_faces(self, face_ids: list[int]) -> EditResult:
+        """Not a face at all (a false detection): gone, and it stays gone across rescans."""
+        faces = [self._face(f) for f in face_ids]
+        people = {f.person_id for f in faces if f.person_id is not None}
+
+        def change(conn: sqlite3.Connection) -> None:
+            for face in faces:
+                rows.set_label(conn, face.id, None, None)
+                rows.set_removed(conn, face.id, True)
+            for person in people:
+                rows.delete_person_if_empty(conn, person)
+
+        summary = f"Removed {len(faces)} face{'s' * (len(faces) != 1)}"
+        return self._edit("remove", summary, face_ids, people, change)
+
+    # -- confirming suggestions --------------------------------------------------------------
+
+    def confirm(self, face_ids: list[int]) -> EditResult:
+        faces = [self._face(f) for f in face_ids]
+        for face in faces:
+            if face.person_id is None:
+                raise EditError(f"face {face.id} has no suggested person to confirm")
+
+        def change(conn: sqlite3.Connection) -> None:
+            for face in faces:
+                rows.confirm_face(conn, face.id)
+
+        summary = f"Confirmed {len(faces)} face{'s' * (len(faces) != 1)}"
+        return self._edit("confirm", summary, face_ids, [], change, rematch=True)
+
+    def confirm_all(self, person_id: int, above: float = 0.0) -> EditResult:
+        """Confirm every suggestion for a person at or above a confidence."""
+        person = self._person(person_id)
+        faces = [
+            f.id
+            for f in rows.faces_of_person(self.library.conn, person_id)
+            if f.label_source != USER and (f.confidence is None or f.confidence >= above)
+        ]
+        if not faces:
+            raise EditError(f"no suggestions for {person.name or f'person {person_id}'} to confirm")
+        return self.confirm(faces)
+
+    # -- people ------------------------------------------------------------------------------
+
+    def set_hidden(self, person_id: int, hidden: bool) -> EditResult:
+        person = self._person(person_id)
+
+        def change(conn: sqlite3.Connection) -> None:
+            rows.set_hidden(conn, person_id, hidden)
+
+        verb = "Hid" if hidden else "Showed"
+        return self._edit(
+            "hide", f"{verb} {person.name or f'person {person_id}'}", [], [person_id], change
+        )
+
+    def set_cover(self, person_id: int, face_id: int) -> EditResult:
+        person = self._person(person_id)
+        if self._face(face_id).person_id != person_id:
+            raise EditError(f"face {face_id} is not {person.name or f'person {person_id}'}")
+
+        def change(conn: sqlite3.Connection) -> None:
+            rows.set_cover(conn, person_id, face_id)
+
+        return self._edit("cover", "Changed the cover photo", [], [person_id], change)
+
+    def keep_apart(self, a: int, b: int) -> None:
+        """Two people the user says are different: never suggested for merging again."""
+        if a == b:
+            raise EditError("a person cannot be kept apart from themselves")
+        self._person(a), self._person(b)
+        with self.library.write() as db:
+            rows.keep_apart(db.conn, a, b)
+
+    # -- undo / redo -------------------------------------------------------------------------
+
+    def undo(self) -> str | None:
+        """Take back the latest edit; returns what it was, or None when there is none."""
+        return self._step(undone=False)
+
+    def redo(self) -> str | None:
+        return self._step(undone=True)
+
+    def _step(self, *, undone: bool) -> str | None:
+        with self.library.write() as db:
+            edit = edits.latest(db.conn, undone=undone)
+            if edit is None:
+                return None
+            edits.restore(db.conn, edit.after if undone else edit.before)
+            edits.mark(db.conn, edit.id, undone=not undone)
+        self.rematch()
+        return edit.summary
+
+    def can_undo(self) -> str | None:
+        edit = edits.latest(self.library.conn, undone=False)
+        return edit.summary if edit else None
+
+    def can_redo(self) -> str | None:
+        edit = edits.latest(self.library.conn, undone=True)
+        return edit.summary if edit else None
+
+    # -- forgetting --------------------------------------------------------------------------
+
+    def forget(self, person_id: int) -> int:
+        """Erase a person: name, their faces' embeddings and crops, their rejections and every
+        logged edit that mentions them. The photos stay. Not undoable, on purpose."""
+        self._person(person_id)
+        with self.library.write() as db:
+            faces = {f.id for f in rows.faces_of_person(db.conn, person_id)}
+            edits.forget_mentions(db.conn, faces, person_id)
+            rows.erase_person(db.conn, person_id)
+        return len(faces)
+
+
+def _clean_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise EditError("a name cannot be empty")
+    if len(cleaned) > 200:
+        raise EditError("a name can be at most 200 characters")
+    return cleaned

@@ -1,0 +1,141 @@
+"""What to ask the user next: "is this X?" and "are these two the same person?"
+
+The review queue puts first the faces the matcher was least sure about, on either side of its
+threshold: one answer there teaches the most (a yes adds a confirmed face near the boundary, a
+no adds a rejection). Merge suggestions pair people whose faces sit close together and who
+never appear in one photo together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from album.people.match import MatchSettings, match
+from album.store import people as rows
+from album.store import queries
+from album.store.library import Library
+
+# Unassigned faces this sure of a person still make it into the review queue.
+POSSIBLE_ABOVE = 0.05
+MERGE_BELOW = 0.55
+FACES_PER_PERSON = 24
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    face_id: int
+    photo_id: int
+    person_id: int
+    person: str | None
+    confidence: float
+    suggested: bool  # True: already matched (auto); False: a near miss, not assigned
+
+
+@dataclass(frozen=True)
+class MergeSuggestion:
+    a: int
+    b: int
+    a_name: str | None
+    b_name: str | None
+    distance: float
+
+
+def review_queue(
+    library: Library,
+    *,
+    person_id: int | None = None,
+    limit: int = 100,
+    settings: MatchSettings | None = None,
+) -> list[ReviewItem]:
+    settings = settings or MatchSettings()
+    conn = library.conn
+    table = rows.face_table(conn)
+    names = rows.named_people(conn)
+    items: list[ReviewItem] = []
+    is_user = np.array([s == "user" for s in table.sources], dtype=bool)
+    for i in np.flatnonzero(np.array([s == "auto" for s in table.sources], dtype=bool)):
+        pid = int(table.person_ids[i])
+        if person_id is None or pid == person_id:
+            conf = table.confidences[i]
+            items.append(
+                ReviewItem(
+                    int(table.ids[i]),
+                    int(table.photo_ids[i]),
+                    pid,
+                    names.get(pid),
+                    0.5 if np.isnan(conf) else float(conf),
+                    True,
+                )
+            )
+    refs = is_user & (table.person_ids >= 0)
+    loose = np.flatnonzero(~is_user & np.array([s != "auto" for s in table.sources], dtype=bool))
+    if refs.any() and len(loose):
+        rejected: dict[int, set[int]] = {}
+        for face_id, pid in rows.rejections(conn):
+            rejected.setdefault(face_id, set()).add(pid)
+        found = match(
+            table.embeddings[loose],
+            table.embeddings[refs],
+            table.person_ids[refs],
+            forbidden=[rejected.get(int(table.ids[i]), set()) for i in loose],
+            settings=settings,
+        )
+        taken = {(int(table.photo_ids[i]), int(table.person_ids[i])) for i in np.flatnonzero(refs)}
+        for j, i in enumerate(loose):
+            pid = int(found.best[j])
+            conf = float(found.confidence[j])
+            if pid < 0 or conf < POSSIBLE_ABOVE or (person_id is not None and pid != person_id):
+                continue
+            if (int(table.photo_ids[i]), pid) in taken:
+                continue
+            items.append(
+                ReviewItem(
+                    int(table.ids[i]), int(table.photo_ids[i]), pid, names.get(pid), conf, False
+                )
+            )
+    items.sort(key=lambda item: (abs(item.confidence - 0.5), item.face_id))
+    return items[:limit]
+
+
+def merge_suggestions(library: Library, *, limit: int = 50) -> list[MergeSuggestion]:
+    conn = library.conn
+    table = rows.face_table(conn)
+    people = np.unique(table.person_ids[table.person_ids >= 0])
+    if len(people) < 2:
+        return []
+    names = {p.id: p.name for p in queries.people(conn, include_hidden=True)}
+    apart = queries.distinct_pairs(conn)
+    rng = np.random.default_rng(0)
+    members: dict[int, np.ndarray] = {}
+    photos: dict[int, set[int]] = {}
+    centroids = np.empty((len(people), table.embeddings.shape[1]), dtype=np.float32)
+    for j, pid in enumerate(people):
+        idx = np.flatnonzero(table.person_ids == pid)
+        photos[int(pid)] = {int(x) for x in table.photo_ids[idx]}
+        if len(idx) > FACES_PER_PERSON:
+            idx = rng.choice(idx, FACES_PER_PERSON, replace=False)
+        members[int(pid)] = table.embeddings[idx]
+        centroids[j] = members[int(pid)].mean(0)
+    from sklearn.neighbors import NearestNeighbors
+
+    k = min(8, len(people))
+    distances, neighbours = NearestNeighbors(n_neighbors=k).fit(centroids).kneighbors(centroids)
+    suggestions: dict[tuple[int, int], MergeSuggestion] = {}
+    for j, pid in enumerate(people):
+        for d, n in zip(distances[j][1:], neighbours[j][1:], strict=True):
+            if d > MERGE_BELOW:
+                continue
+            a, b = sorted((int(pid), int(people[n])))
+            if (a, b) in suggestions or (a, b) in apart:
+                continue
+            if names.get(a) and names.get(b):
+                continue  # two names the user chose: different people by their word
+            if photos[a] & photos[b]:
+                continue  # seen together in a photo: certainly two people
+            pair = members[a][:, None, :] - members[b][None, :, :]
+            mean = float(np.sqrt((pair * pair).sum(-1)).mean())
+            if mean < MERGE_BELOW:
+                suggestions[(a, b)] = MergeSuggestion(a, b, names.get(a), names.get(b), mean)
+    return sorted(suggestions.values(), key=lambda s: s.distance)[:limit]

@@ -1,0 +1,173 @@
+"""The edit log: what each people edit changed, so undo and redo restore it exactly.
+
+Each edit stores a snapshot of the rows it touched, before and after: the faces' labels, the
+people rows (or null where a person did not exist), and the faces' rejections. Undo writes the
+"before" snapshot back, redo the "after" one. Automatic work between edits (matching,
+clustering) only ever touches non-user labels, which undo is free to overwrite.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from album.store.people import ids_in
+
+Snapshot = dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Edit:
+    id: int
+    kind: str
+    summary: str
+    before: Snapshot
+    after: Snapshot
+    undone: bool
+
+
+def snapshot(
+    conn: sqlite3.Connection, face_ids: Iterable[int], person_ids: Iterable[int]
+) -> Snapshot:
+    face_ids = sorted(set(face_ids))
+    person_ids = sorted(set(person_ids))
+    faces: dict[str, Any] = {}
+    rejected: dict[str, list[int]] = {str(f): [] for f in face_ids}
+    people: dict[str, Any] = {str(p): None for p in person_ids}
+    for chunk in _chunks(face_ids):
+        for row in conn.execute(
+            "SELECT id, person_id, label_source, confidence, removed FROM faces "
+            f"WHERE id IN {ids_in(chunk)}",
+            chunk,
+        ):
+            faces[str(row[0])] = list(row[1:])
+        for face_id, person_id in conn.execute(
+            f"SELECT face_id, person_id FROM rejections WHERE face_id IN {ids_in(chunk)}", chunk
+        ):
+            rejected[str(face_id)].append(person_id)
+    for chunk in _chunks(person_ids):
+        for row in conn.execute(
+            f"SELECT id, name, hidden, cover_face_id, created_at FROM people "
+            f"WHERE id IN {ids_in(chunk)}",
+            chunk,
+        ):
+            people[str(row[0])] = list(row[1:])
+    return {"faces": faces, "people": people, "rejections": rejected}
+
+
+def restore(conn: sqlite3.Connection, state: Snapshot) -> None:
+    people = state["people"]
+    for pid, row in people.items():
+        if row is None:
+            continue
+        name, hidden, cover, created = row
+        if name is not None:  # free the name if an unrelated person took it meanwhile
+            conn.execute(
+                "UPDATE people SET name = NULL WHERE name = ? COLLATE NOCASE AND id != ?",
+                (name, int(pid)),
+            )
+        conn.execute(
+            "INSERT INTO people (id, name, hidden, cover_face_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
+            "hidden = excluded.hidden, cover_face_id = excluded.cover_face_id",
+            (int(pid), name, hidden, cover, created),
+        )
+    faces = state["faces"]
+    ids = [int(f) for f in faces]
+    for chunk in _chunks(ids):
+        conn.execute(
+            "UPDATE faces SET person_id = NULL, label_source = NULL, confidence = NULL "
+            f"WHERE id IN {ids_in(chunk)}",
+            chunk,
+        )
+    for fid, (person_id, source, confidence, removed) in faces.items():
+        if person_id is not None:
+            # Whatever automatic guess took this person in this photo meanwhile yields.
+            conn.execute(
+                "UPDATE faces SET person_id = NULL, label_source = NULL, confidence = NULL "
+                "WHERE person_id = ? AND label_source != 'user' "
+                "AND photo_id = (SELECT photo_id FROM faces WHERE id = ?)",
+                (person_id, int(fid)),
+            )
+        conn.execute(
+            "UPDATE faces SET person_id = ?, label_source = ?, confidence = ?, removed = ? "
+            "WHERE id = ?",
+            (person_id, source, confidence, removed, int(fid)),
+        )
+    for fid, person_ids in state["rejections"].items():
+        conn.execute("DELETE FROM rejections WHERE face_id = ?", (int(fid),))
+        conn.executemany(
+            "INSERT OR IGNORE INTO rejections (face_id, person_id, created_at) "
+            "SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE id = ?)",
+            [(int(fid), p, time.time(), p) for p in person_ids],
+        )
+    for pid, row in people.items():
+        if row is None:
+            conn.execute("DELETE FROM people WHERE id = ?", (int(pid),))
+
+
+def record(
+    conn: sqlite3.Connection, kind: str, summary: str, before: Snapshot, after: Snapshot
+) -> int:
+    """Log an edit. A new edit ends what could be redone."""
+    conn.execute("DELETE FROM edits WHERE undone = 1")
+    cursor = conn.execute(
+        "INSERT INTO edits (at, kind, summary, before, after) VALUES (?, ?, ?, ?, ?)",
+        (time.time(), kind, summary, json.dumps(before), json.dumps(after)),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def latest(conn: sqlite3.Connection, *, undone: bool) -> Edit | None:
+    """The edit undo would take back (undone=False) or redo would apply again (undone=True)."""
+    order = "ASC" if undone else "DESC"
+    row = conn.execute(
+        "SELECT id, kind, summary, before, after, undone FROM edits WHERE undone = ? "
+        f"ORDER BY id {order} LIMIT 1",
+        (int(undone),),
+    ).fetchone()
+    if row is None:
+        return None
+    return Edit(row[0], row[1], row[2], json.loads(row[3]), json.loads(row[4]), bool(row[5]))
+
+
+def mark(conn: sqlite3.Connection, edit_id: int, *, undone: bool) -> None:
+    conn.execute("UPDATE edits SET undone = ? WHERE id = ?", (int(undone), edit_id))
+
+
+def history(conn: sqlite3.Connection, limit: int = 50) -> list[tuple[int, float, str, bool]]:
+    rows = conn.execute(
+        "SELECT id, at, summary, undone FROM edits ORDER BY id DESC LIMIT ?", (limit,)
+    )
+    return [(r[0], r[1], r[2], bool(r[3])) for r in rows]
+
+
+def forget_mentions(conn: sqlite3.Connection, face_ids: set[int], person_id: int) -> int:
+    """Drop every logged edit that mentions the person or any of their faces (forget)."""
+    doomed = []
+    for edit_id, before, after in conn.execute("SELECT id, before, after FROM edits"):
+        for text in (before, after):
+            if _mentions(json.loads(text), face_ids, person_id):
+                doomed.append(edit_id)
+                break
+    conn.executemany("DELETE FROM edits WHERE id = ?", [(e,) for e in doomed])
+    return len(doomed)
+
+
+def _mentions(state: Snapshot, face_ids: set[int], person_id: int) -> bool:
+    if str(person_id) in state["people"]:
+        return True
+    if any(str(f) in state["faces"] for f in face_ids):
+        return True
+    if any(row[0] == person_id for row in state["faces"].values()):
+        return True
+    return any(person_id in rejected for rejected in state["rejections"].values())
+
+
+def _chunks(values: list[int], size: int = 500) -> Iterable[list[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -1,0 +1,295 @@
+"""People, face labels, rejections: the rows behind every people edit.
+
+Functions here take a connection that is already inside a write transaction (the service opens
+it), so one user operation is one transaction however many rows it touches.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from album.store.faces import blob_embedding
+
+
+@dataclass(frozen=True)
+class Face:
+    id: int
+    photo_id: int
+    box: tuple[int, int, int, int]
+    person_id: int | None
+    label_source: str | None
+    confidence: float | None
+    removed: bool
+    manual: bool
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    name: str | None
+    hidden: bool
+    cover_face_id: int | None
+
+
+_FACE_COLUMNS = (
+    "id, photo_id, top, right, bottom, left, person_id, label_source, confidence, removed, manual"
+)
+
+
+def _face(row: tuple) -> Face:
+    return Face(
+        row[0],
+        row[1],
+        (row[2], row[3], row[4], row[5]),
+        row[6],
+        row[7],
+        row[8],
+        bool(row[9]),
+        bool(row[10]),
+    )
+
+
+def face(conn: sqlite3.Connection, face_id: int) -> Face | None:
+    row = conn.execute(f"SELECT {_FACE_COLUMNS} FROM faces WHERE id = ?", (face_id,)).fetchone()
+    return _face(row) if row else None
+
+
+def faces_of_photo(conn: sqlite3.Connection, photo_id: int) -> list[Face]:
+    rows = conn.execute(
+        f"SELECT {_FACE_COLUMNS} FROM faces WHERE photo_id = ? ORDER BY left, top", (photo_id,)
+    )
+    return [_face(r) for r in rows]
+
+
+def faces_of_person(conn: sqlite3.Connection, person_id: int) -> list[Face]:
+    rows = conn.execute(
+        f"SELECT {_FACE_COLUMNS} FROM faces WHERE person_id = ? AND removed = 0 ORDER BY id",
+        (person_id,),
+    )
+    return [_face(r) for r in rows]
+
+
+def person(conn: sqlite3.Connection, person_id: int) -> Person | None:
+    row = conn.execute(
+        "SELECT id, name, hidden, cover_face_id FROM people WHERE id = ?", (person_id,)
+    ).fetchone()
+    return Person(row[0], row[1], bool(row[2]), row[3]) if row else None
+
+
+def person_named(conn: sqlite3.Connection, name: str) -> Person | None:
+    row = conn.execute(
+        "SELECT id, name, hidden, cover_face_id FROM people WHERE name = ? COLLATE NOCASE",
+        (name,),
+    ).fetchone()
+    return Person(row[0], row[1], bool(row[2]), row[3]) if row else None
+
+
+def create_person(conn: sqlite3.Connection, name: str | None = None) -> int:
+    cursor = conn.execute(
+        "INSERT INTO people (name, created_at) VALUES (?, ?)", (name, time.time())
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def set_label(
+    conn: sqlite3.Connection,
+    face_id: int,
+    person_id: int | None,
+    source: str | None,
+    confidence: float | None = None,
+) -> None:
+    """Give a face a person. Another face of the same photo that had this person only by an
+    automatic guess loses it (two faces of one photo are never the same person)."""
+    if person_id is not None:
+        conn.execute(
+            "UPDATE faces SET person_id = NULL, label_source = NULL, confidence = NULL "
+            "WHERE person_id = ? AND id != ? AND label_source != 'user' "
+            "AND photo_id = (SELECT photo_id FROM faces WHERE id = ?)",
+            (person_id, face_id, face_id),
+        )
+    conn.execute(
+        "UPDATE faces SET person_id = ?, label_source = ?, confidence = ? WHERE id = ?",
+        (person_id, source if person_id is not None else None, confidence, face_id),
+    )
+
+
+def user_face_in_photo(
+    conn: sqlite3.Connection, person_id: int, photo_id: int, other_than: int
+) -> int | None:
+    row = conn.execute(
+        "SELECT id FROM faces WHERE person_id = ? AND photo_id = ? AND id != ? "
+        "AND label_source = 'user'",
+        (person_id, photo_id, other_than),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def add_rejection(conn: sqlite3.Connection, face_id: int, person_id: int) -> None:
+    conn.execute(
+        "INSERT INTO rejections (face_id, person_id, created_at) VALUES (?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        (face_id, person_id, time.time()),
+    )
+
+
+def photo_mates(conn: sqlite3.Connection, face_ids: Iterable[int]) -> set[int]:
+    """Every face in the photos of these faces (themselves included)."""
+    out: set[int] = set()
+    for face_id in face_ids:
+        out.update(
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM faces WHERE photo_id = (SELECT photo_id FROM faces WHERE id = ?)",
+                (face_id,),
+            )
+        )
+    return out
+
+
+def rename(conn: sqlite3.Connection, person_id: int, name: str | None) -> None:
+    conn.execute("UPDATE people SET name = ? WHERE id = ?", (name, person_id))
+
+
+def confirm_grouped_faces(conn: sqlite3.Connection, person_id: int) -> None:
+    """Naming a group is the user saying "these are her": its grouped faces become theirs."""
+    conn.execute(
+        "UPDATE faces SET label_source = 'user', confidence = NULL "
+        "WHERE person_id = ? AND label_source = 'cluster'",
+        (person_id,),
+    )
+
+
+def confirm_face(conn: sqlite3.Connection, face_id: int) -> None:
+    conn.execute(
+        "UPDATE faces SET label_source = 'user', confidence = NULL WHERE id = ?", (face_id,)
+    )
+
+
+def delete_person(conn: sqlite3.Connection, person_id: int) -> None:
+    conn.execute("DELETE FROM people WHERE id = ?", (person_id,))
+
+
+def set_removed(conn: sqlite3.Connection, face_id: int, removed: bool) -> None:
+    conn.execute("UPDATE faces SET removed = ? WHERE id = ?", (int(removed), face_id))
+
+
+def set_hidden(conn: sqlite3.Connection, person_id: int, hidden: bool) -> None:
+    conn.execute("UPDATE people SET hidden = ? WHERE id = ?", (int(hidden), person_id))
+
+
+def set_cover(conn: sqlite3.Connection, person_id: int, face_id: int | None) -> None:
+    conn.execute("UPDATE people SET cover_face_id = ? WHERE id = ?", (face_id, person_id))
+
+
+def erase_person(conn: sqlite3.Connection, person_id: int) -> set[int]:
+    """Forget: the person row, their rejections, and their faces' embeddings and crops (the
+    face rows stay as removed tombstones, so a rescan does not bring them back)."""
+    faces = {f.id for f in faces_of_person(conn, person_id)}
+    ordered = sorted(faces)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        conn.execute(
+            "UPDATE faces SET person_id = NULL, label_source = NULL, confidence = NULL, "
+            f"embedding = NULL, crop = NULL, removed = 1 WHERE id IN {ids_in(chunk)}",
+            chunk,
+        )
+    conn.execute("DELETE FROM rejections WHERE person_id = ?", (person_id,))
+    conn.execute("DELETE FROM people WHERE id = ?", (person_id,))
+    return faces
+
+
+def label_states(conn: sqlite3.Connection) -> dict[int, tuple[int | None, str | None, int]]:
+    """face id -> (person, label source, removed), to see what changed since a read."""
+    return {
+        r[0]: (r[1], r[2], r[3])
+        for r in conn.execute("SELECT id, person_id, label_source, removed FROM faces")
+    }
+
+
+def relabel(
+    conn: sqlite3.Connection, changes: list[tuple[int, int | None, str | None, float | None]]
+) -> None:
+    """Many (face, person, source, confidence) at once: cleared first, then assigned, so the
+    one-person-per-photo index holds at every statement whatever the order of changes."""
+    conn.executemany(
+        "UPDATE faces SET person_id = NULL, label_source = NULL, confidence = NULL WHERE id = ?",
+        [(c[0],) for c in changes],
+    )
+    conn.executemany(
+        "UPDATE faces SET person_id = ?, label_source = ?, confidence = ? WHERE id = ?",
+        [(c[1], c[2], c[3], c[0]) for c in changes if c[1] is not None],
+    )
+
+
+def keep_apart(conn: sqlite3.Connection, a: int, b: int) -> None:
+    low, high = sorted((a, b))
+    conn.execute(
+        "INSERT INTO distinct_people (a, b, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        (low, high, time.time()),
+    )
+
+
+def rejections(conn: sqlite3.Connection) -> list[tuple[int, int]]:
+    return [(r[0], r[1]) for r in conn.execute("SELECT face_id, person_id FROM rejections")]
+
+
+def delete_person_if_empty(conn: sqlite3.Connection, person_id: int) -> bool:
+    """An unnamed person with no faces left is gone; a named one stays until forgotten."""
+    cursor = conn.execute(
+        "DELETE FROM people WHERE id = ? AND name IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM faces WHERE person_id = people.id)",
+        (person_id,),
+    )
+    return cursor.rowcount > 0
+
+
+@dataclass
+class FaceTable:
+    """Every live face with an embedding, as arrays, for matching and clustering."""
+
+    ids: np.ndarray
+    photo_ids: np.ndarray
+    person_ids: np.ndarray  # -1: no person
+    sources: list[str | None]
+    confidences: np.ndarray
+    embeddings: np.ndarray  # (n, 128) float32
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def face_table(conn: sqlite3.Connection) -> FaceTable:
+    rows = conn.execute(
+        "SELECT id, photo_id, person_id, label_source, confidence, embedding FROM faces "
+        "WHERE removed = 0 AND embedding IS NOT NULL ORDER BY id"
+    ).fetchall()
+    n = len(rows)
+    embeddings = np.empty((n, 128), dtype=np.float32)
+    for i, row in enumerate(rows):
+        embeddings[i] = blob_embedding(row[5])
+    return FaceTable(
+        ids=np.fromiter((r[0] for r in rows), dtype=np.int64, count=n),
+        photo_ids=np.fromiter((r[1] for r in rows), dtype=np.int64, count=n),
+        person_ids=np.fromiter(
+            (-1 if r[2] is None else r[2] for r in rows), dtype=np.int64, count=n
+        ),
+        sources=[r[3] for r in rows],
+        confidences=np.fromiter(
+            (np.nan if r[4] is None else r[4] for r in rows), dtype=np.float64, count=n
+        ),
+        embeddings=embeddings,
+    )
+
+
+def named_people(conn: sqlite3.Connection) -> dict[int, str]:
+    return {r[0]: r[1] for r in conn.execute("SELECT id, name FROM people WHERE name IS NOT NULL")}
+
+
+def ids_in(values: Iterable[int]) -> str:
+    """`(?, ?, ?)` for an IN clause of that many values."""
+    return "(" + ", ".join("?" for _ in values) + ")"

@@ -1,0 +1,169 @@
+"""Read-only questions the CLI and the window ask: people, their photos, a photo's faces."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from album.store.people import ids_in
+from album.store.photos import fs_path
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    id: int
+    name: str | None
+    hidden: bool
+    faces: int
+    photos: int
+    suggested: int  # faces only matched automatically, awaiting review
+    cover_face_id: int | None
+
+
+@dataclass(frozen=True)
+class PhotoSummary:
+    id: int
+    path: str
+    width: int | None
+    height: int | None
+    taken_at: str | None
+    status: str
+    missing: bool
+
+
+@dataclass(frozen=True)
+class FaceInPhoto:
+    id: int
+    box: tuple[int, int, int, int]
+    person_id: int | None
+    person: str | None
+    label_source: str | None
+    confidence: float | None
+    manual: bool
+
+
+def people(
+    conn: sqlite3.Connection,
+    *,
+    include_hidden: bool = False,
+    sort: str = "count",
+    name_filter: str | None = None,
+) -> list[PersonSummary]:
+    """People with at least one face, most photographed (or alphabetical) first."""
+    where = ["1"]
+    params: list[object] = []
+    if not include_hidden:
+        where.append("p.hidden = 0")
+    if name_filter:
+        where.append("p.name LIKE ? ESCAPE '\\'")
+        escaped = name_filter.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params.append(f"%{escaped}%")
+    order = (
+        "p.name IS NULL, p.name COLLATE NOCASE, n DESC"
+        if sort == "name"
+        else "n DESC, p.name IS NULL, p.name COLLATE NOCASE"
+    )
+    rows = conn.execute(
+        "SELECT p.id, p.name, p.hidden, count(f.id) AS n, count(DISTINCT f.photo_id), "
+        "count(f.id) FILTER (WHERE f.label_source = 'auto'), "
+        "coalesce(p.cover_face_id, (SELECT c.id FROM faces c WHERE c.person_id = p.id "
+        "AND c.removed = 0 ORDER BY c.label_source = 'user' DESC, c.score DESC LIMIT 1)) "
+        "FROM people p JOIN faces f ON f.person_id = p.id AND f.removed = 0 "
+        f"WHERE {' AND '.join(where)} GROUP BY p.id ORDER BY {order}, p.id",
+        params,
+    )
+    return [PersonSummary(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6]) for r in rows]
+
+
+_PHOTO = "ph.id, ph.path, ph.raw_path, ph.width, ph.height, ph.taken_at, ph.status, ph.missing"
+
+
+def _photo(row: tuple) -> PhotoSummary:
+    return PhotoSummary(
+        row[0], fs_path(row[1], row[2]), row[3], row[4], row[5], row[6], bool(row[7])
+    )
+
+
+def photos_with(conn: sqlite3.Connection, person_ids: list[int]) -> list[PhotoSummary]:
+    """Photos in which every one of these people appears (A and B together)."""
+    if not person_ids:
+        return all_photos(conn)
+    unique = sorted(set(person_ids))
+    rows = conn.execute(
+        f"SELECT {_PHOTO} FROM photos ph JOIN faces f ON f.photo_id = ph.id "
+        f"WHERE f.removed = 0 AND f.person_id IN {ids_in(unique)} "
+        "GROUP BY ph.id HAVING count(DISTINCT f.person_id) = ? "
+        "ORDER BY ph.taken_at IS NULL, ph.taken_at, ph.path",
+        [*unique, len(unique)],
+    )
+    return [_photo(r) for r in rows]
+
+
+def all_photos(conn: sqlite3.Connection, *, with_faces_only: bool = False) -> list[PhotoSummary]:
+    where = "WHERE ph.status = 'done'"
+    if with_faces_only:
+        where += " AND EXISTS (SELECT 1 FROM faces f WHERE f.photo_id = ph.id AND f.removed = 0)"
+    rows = conn.execute(
+        f"SELECT {_PHOTO} FROM photos ph {where} ORDER BY ph.taken_at IS NULL, ph.taken_at, ph.path"
+    )
+    return [_photo(r) for r in rows]
+
+
+def photo(conn: sqlite3.Connection, photo_id: int) -> PhotoSummary | None:
+    row = conn.execute(f"SELECT {_PHOTO} FROM photos ph WHERE ph.id = ?", (photo_id,)).fetchone()
+    return _photo(row) if row else None
+
+
+def failed_photos(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    rows = conn.execute(
+        "SELECT path, raw_path, error FROM photos WHERE status = 'error' AND missing = 0 "
+        "ORDER BY path"
+    )
+    return [(fs_path(r[0], r[1]), r[2] or "") for r in rows]
+
+
+def faces_in_photo(conn: sqlite3.Connection, photo_id: int) -> list[FaceInPhoto]:
+    rows = conn.execute(
+        "SELECT f.id, f.top, f.right, f.bottom, f.left, f.person_id, p.name, f.label_source, "
+        "f.confidence, f.manual FROM faces f LEFT JOIN people p ON p.id = f.person_id "
+        "WHERE f.photo_id = ? AND f.removed = 0 ORDER BY f.left, f.top",
+        (photo_id,),
+    )
+    return [
+        FaceInPhoto(r[0], (r[1], r[2], r[3], r[4]), r[5], r[6], r[7], r[8], bool(r[9]))
+        for r in rows
+    ]
+
+
+def face_crop(conn: sqlite3.Connection, face_id: int) -> bytes | None:
+    row = conn.execute("SELECT crop FROM faces WHERE id = ?", (face_id,)).fetchone()
+    return row[0] if row else None
+
+
+def faces_of(
+    conn: sqlite3.Connection, person_id: int
+) -> list[tuple[int, int, str | None, float | None]]:
+    """(face id, photo id, label source, confidence): confirmed first, then suggestions."""
+    rows = conn.execute(
+        "SELECT id, photo_id, label_source, confidence FROM faces "
+        "WHERE person_id = ? AND removed = 0 "
+        "ORDER BY label_source = 'auto', confidence DESC, id",
+        (person_id,),
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def face_photo(conn: sqlite3.Connection, face_id: int) -> int | None:
+    row = conn.execute("SELECT photo_id FROM faces WHERE id = ?", (face_id,)).fetchone()
+    return row[0] if row else None
+
+
+def person_names(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute(
+        "SELECT name FROM people WHERE name IS NOT NULL ORDER BY name COLLATE NOCASE"
+    )
+    return [r[0] for r in rows]
+
+
+def distinct_pairs(conn: sqlite3.Connection) -> set[tuple[int, int]]:
+    return {(r[0], r[1]) for r in conn.execute("SELECT a, b FROM distinct_people")}
