@@ -81,4 +81,7 @@ def stop_now(executor: Executor) -> None:
             with contextlib.suppress(Exception):
                 process.join(timeout=2)
         return
-    executor.shutdown(wait=False, cancel_futures=True)
+    try:
+        executor.shutdown(wait=False, cancel_futures=True)
+    except TypeError:  # executors older than Python 3.9's signature (Dask's ClientExecutor)
+        executor.shutdown(wait=False)
