@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -48,9 +47,8 @@ def test_scan_on_a_dask_cluster(tmp_path: Path, lfw_people, library: Path):
     with distributed.LocalCluster(
         n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
-        started = time.monotonic()
-        result = album("scan", folder, "--library", library, "--scheduler", cluster.scheduler_address)
-        assert time.monotonic() - started < 300
+        address = cluster.scheduler_address
+        result = album("scan", folder, "--library", library, "--scheduler", address)
     assert "3 new" in result.stdout
     photos = export(library)["photos"]
     assert len(photos) == 3 and all(p["status"] == "done" and p["faces"] for p in photos)
