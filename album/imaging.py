@@ -233,7 +233,7 @@ def open_photo(
         raise PhotoError("not enough memory to decode this photo") from None
     except Exception as exc:  # Pillow signals corrupt data with many exception types
         message = str(exc) or type(exc).__name__
-        if "truncated" in message:
+        if "truncated" in message.lower():
             message = "the file is truncated (incomplete download or copy?)"
         raise PhotoError(f"cannot decode the image: {message}") from None
 

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import sqlite3
 import sys
-from importlib import metadata
-from typing import Any
 
-from album import __version__
 from album.cli.common import add_library_option, library_path, usage_error
+from album.info import collect_info
 from album.store import export as exporting
-from album.store import photos
-from album.store import settings as stored_settings
 from album.store.library import Library
 
 
@@ -29,41 +23,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--json", action="store_true", help="JSON (the only format so far)")
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     export.set_defaults(handler=run_export)
-
-
-def _package_version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def collect_info(library: Library) -> dict[str, Any]:
-    """Everything `album info` and the About box show."""
-    from album.faces.engine import versions
-
-    engine = versions()
-    settings = stored_settings.load(library)
-    return {
-        "library": str(library.path),
-        "library_version": library.version,
-        "counts": photos.counts(library),
-        "roots": photos.roots(library),
-        "settings": {
-            "detector": settings.detector,
-            "detect_side": settings.detect_side,
-            "landmarks": settings.landmarks,
-            "workers": settings.workers,
-        },
-        "versions": {
-            "album": __version__,
-            "python": platform.python_version(),
-            "dlib": engine["dlib"],
-            "sqlite": sqlite3.sqlite_version,
-            "pyside6": _package_version("PySide6-Essentials") or _package_version("PySide6"),
-        },
-        "cuda": engine["cuda"],
-    }
 
 
 def run_info(args: argparse.Namespace) -> int:

@@ -180,12 +180,9 @@ def _merge(args: argparse.Namespace, service: PeopleService) -> str:
 
 def _move(args: argparse.Namespace, service: PeopleService) -> str:
     library = service.library
-    if args.to.isdigit() or rows.person_named(library.conn, args.to):
+    if args.to.isdigit():
         return service.move_faces(args.faces, person_id(library, args.to)).summary
-    first = service.name_face(args.faces[0], args.to)
-    if len(args.faces) > 1:
-        service.move_faces(args.faces[1:], person_id(library, args.to))
-    return f"Moved {len(args.faces)} face(s) to {args.to!r} (new person {first.person_id})"
+    return service.move_to_name(args.faces, args.to).summary
 
 
 def _reject(args: argparse.Namespace, service: PeopleService) -> str:

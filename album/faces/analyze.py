@@ -120,6 +120,27 @@ def analyze_photos(paths: list[str | Path], settings: Settings) -> list[PhotoAna
     return results
 
 
+def analyze_region(
+    path: str | Path, box: tuple[int, int, int, int], settings: Settings
+) -> FaceFound:
+    """A face the user drew where the detector found none: encoded like any other.
+
+    `box` is (top, right, bottom, left) in the upright original's pixels.
+    """
+    engine = engine_for(settings)
+    photo = open_photo(path, max_pixels=settings.max_pixels)
+    top, right, bottom, left = box
+    if right - left < 8 or bottom - top < 8:
+        raise PhotoError("the box is too small to be a face")
+    det = Detection(left, top, right, bottom, 0.0)
+    local = det.scaled(photo.scale)
+    embedding = engine.encode(photo.pixels(), [local])[0]
+    local_box = (round(local.top), round(local.right), round(local.bottom), round(local.left))
+    crop = square_crop(photo.image, local_box, settings.crop_size)
+    clamped = _clamped_box(det, photo.width, photo.height)
+    return FaceFound(box=clamped, score=0.0, embedding=embedding, crop=crop)
+
+
 def _read(path: Path, result: PhotoAnalysis, settings: Settings) -> Photo:
     try:
         with open(path, "rb") as handle:

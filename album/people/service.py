@@ -11,9 +11,13 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from album.faces.analyze import analyze_region
+from album.imaging import PhotoError
 from album.people.update import PeopleSettings, UpdateReport, update_people
-from album.store import edits
+from album.store import edits, photos
 from album.store import people as rows
+from album.store import settings as stored_settings
+from album.store.faces import add_manual_face
 from album.store.library import Library
 
 USER = "user"
@@ -37,6 +41,7 @@ class EditResult:
     edit_id: int | None
     summary: str
     person_id: int | None = None
+    face_id: int | None = None
 
 
 class PeopleService:
@@ -119,22 +124,7 @@ class PeopleService:
 
     def name_face(self, face_id: int, name: str) -> EditResult:
         """This face is `name`: an existing person by that name, or a new one."""
-        name = _clean_name(name)
-        existing = rows.person_named(self.library.conn, name)
-        if existing is not None:
-            return self.move_faces([face_id], existing.id)
-        face = self._face(face_id)
-        touched = self._photo_faces([face_id])
-        people = [face.person_id] if face.person_id is not None else []
-
-        def change(conn: sqlite3.Connection) -> list[int]:
-            new = rows.create_person(conn, name)
-            rows.set_label(conn, face_id, new, USER)
-            if face.person_id is not None:
-                rows.delete_person_if_empty(conn, face.person_id)
-            return [new]
-
-        return self._edit("name", f"Named a face {name!r}", touched, people, change, rematch=True)
+        return self.move_to_name([face_id], name)
 
     # -- moving faces between people ---------------------------------------------------------
 
@@ -201,6 +191,31 @@ class PeopleService:
         touched = self._photo_faces(face_ids)
         return self._edit("move", summary, touched, [to, *previous], change, rematch=True)
 
+    def move_to_name(self, face_ids: list[int], name: str) -> EditResult:
+        """These faces are `name`: the person by that name, or a new one made for them."""
+        name = _clean_name(name)
+        existing = rows.person_named(self.library.conn, name)
+        if existing is not None:
+            return self.move_faces(face_ids, existing.id)
+        faces = [self._face(f) for f in face_ids]
+        if len({f.photo_id for f in faces}) < len(faces):
+            raise EditError("two of these faces are in the same photo: they cannot be one person")
+        previous = {f.person_id for f in faces if f.person_id is not None}
+
+        def change(conn: sqlite3.Connection) -> list[int]:
+            new = rows.create_person(conn, name)
+            for face in faces:
+                rows.set_label(conn, face.id, new, USER)
+            for person in previous:
+                rows.delete_person_if_empty(conn, person)
+            return [new]
+
+        count = f"{len(faces)} face{'s' * (len(faces) != 1)}"
+        touched = self._photo_faces(face_ids)
+        return self._edit(
+            "move", f"Named {count} {name!r}", touched, previous, change, rematch=True
+        )
+
     def reject(self, face_ids: list[int], person_id: int | None = None) -> EditResult:
         """'Not this person': the face leaves, and is never proposed for them again."""
         faces = [self._face(f) for f in face_ids]
@@ -239,6 +254,27 @@ class PeopleService:
 
         summary = f"Removed {len(faces)} face{'s' * (len(faces) != 1)}"
         return self._edit("remove", summary, face_ids, people, change)
+
+    def add_face(self, photo_id: int, box: tuple[int, int, int, int]) -> EditResult:
+        """A face the detector missed, drawn by the user: encoded, stored and matched."""
+        photo = photos.by_id(self.library, photo_id)
+        if photo is None:
+            raise EditError(f"there is no photo {photo_id}")
+        try:
+            face = analyze_region(photo.path, box, stored_settings.load(self.library))
+        except PhotoError as exc:
+            raise EditError(f"cannot add that face: {exc}") from None
+        with self.library.write() as db:
+            face_id = add_manual_face(db.conn, photo_id, face)
+            before = {
+                "faces": {str(face_id): [None, None, None, 1]},
+                "people": {},
+                "rejections": {},
+            }
+            after = edits.snapshot(db.conn, [face_id], [])
+            edit_id = edits.record(db.conn, "add", "Added a face", before, after)
+        self.rematch()
+        return EditResult(edit_id, "Added a face", None, face_id)
 
     # -- confirming suggestions --------------------------------------------------------------
 

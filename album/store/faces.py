@@ -8,12 +8,13 @@ nobody decided anything about them.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from album.faces.analyze import PhotoAnalysis, iou
+from album.faces.analyze import FaceFound, PhotoAnalysis, iou
 from album.store.library import Library
 
 MATCH_IOU = 0.4
@@ -32,6 +33,16 @@ def embedding_blob(embedding: np.ndarray) -> bytes:
 
 def blob_embedding(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype=np.float32)
+
+
+def add_manual_face(conn: sqlite3.Connection, photo_id: int, face: FaceFound) -> int:
+    top, right, bottom, left = face.box
+    cursor = conn.execute(
+        "INSERT INTO faces (photo_id, top, right, bottom, left, score, embedding, crop, manual) "
+        "VALUES (?, ?, ?, ?, ?, NULL, ?, ?, 1)",
+        (photo_id, top, right, bottom, left, embedding_blob(face.embedding), face.crop),
+    )
+    return int(cursor.lastrowid or 0)
 
 
 def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> SaveResult:

@@ -122,6 +122,32 @@ def failed_photos(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     return [(fs_path(r[0], r[1]), r[2] or "") for r in rows]
 
 
+@dataclass(frozen=True)
+class FolderSummary:
+    path: str
+    photos: int
+    failed: int
+    missing: int
+    faces: int
+
+
+def folders(conn: sqlite3.Connection) -> list[FolderSummary]:
+    """Each folder the user added, with what the library knows under it."""
+    out = []
+    for (root,) in conn.execute("SELECT path FROM roots ORDER BY path").fetchall():
+        prefix = root.rstrip("/") + "/"
+        row = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE status = 'error' AND NOT missing), "
+            "count(*) FILTER (WHERE missing), "
+            "(SELECT count(*) FROM faces f JOIN photos q ON q.id = f.photo_id "
+            " WHERE f.removed = 0 AND substr(q.path, 1, ?) = ?) "
+            "FROM photos WHERE substr(path, 1, ?) = ?",
+            (len(prefix), prefix, len(prefix), prefix),
+        ).fetchone()
+        out.append(FolderSummary(root, row[0], row[1], row[2], row[3]))
+    return out
+
+
 def faces_in_photo(conn: sqlite3.Connection, photo_id: int) -> list[FaceInPhoto]:
     rows = conn.execute(
         "SELECT f.id, f.top, f.right, f.bottom, f.left, f.person_id, p.name, f.label_source, "

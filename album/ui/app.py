@@ -1,0 +1,94 @@
+"""Starting the window: one QApplication, one window per library, folders from the command line.
+
+A second `album` started on the same library hands its folders to the running window and exits,
+so two processes never write one library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from album.config import LIBRARY_ENV, default_library_path
+from album.store.library import LibraryError
+from album.ui.backend import Backend
+from album.ui.dialogs import LIBRARY_KEY, WORKERS_KEY, app_settings
+from album.ui.main_window import MainWindow
+from album.ui.style import STYLESHEET
+
+RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName("album")
+    app.setOrganizationName("album")
+    app.setApplicationDisplayName("album")
+    app.setDesktopFileName("album")
+    app.setStyleSheet(STYLESHEET)
+    icon = RESOURCES / "album.svg"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+def chosen_library(args: argparse.Namespace) -> Path:
+    """--library, else $ALBUM_LIBRARY, else the one picked in Settings, else the default."""
+    if getattr(args, "library", None):
+        return Path(args.library).expanduser()
+    if os.environ.get(LIBRARY_ENV):
+        return default_library_path()
+    stored = app_settings().value(LIBRARY_KEY)
+    return Path(str(stored)).expanduser() if stored else default_library_path()
+
+
+def create_window(library: Path) -> MainWindow:
+    backend = Backend(library)
+    workers = app_settings().value(WORKERS_KEY)
+    if workers:
+        with contextlib.suppress(ValueError):
+            backend.settings = backend.settings.replace(workers=max(1, int(str(workers))))
+    return MainWindow(backend)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    app = application()
+    library = chosen_library(args).absolute()
+    folders = [os.path.abspath(f) for f in getattr(args, "folders", []) or []]
+    missing = [f for f in folders if not os.path.exists(f)]
+    if missing:
+        print(f"album: no such file or folder: {missing[0]}", file=sys.stderr)
+        return 2
+    instance = None
+    try:
+        from album.ui.single_instance import SingleInstance
+    except ImportError:
+        SingleInstance = None  # optional until it lands
+    if SingleInstance is not None:
+        instance = SingleInstance(str(library))
+        if instance.hand_over(folders):
+            print("album is already open: the folders went to its window.", file=sys.stderr)
+            return 0
+        instance.listen()
+    try:
+        window = create_window(library)
+    except LibraryError as exc:
+        QMessageBox.critical(None, "album cannot open its library", str(exc))
+        return 1
+    if instance is not None:
+        instance.received.connect(lambda paths: (window.add_paths(paths), window.raise_()))
+    window.show()
+    if folders:
+        window.add_paths(folders)
+    code = app.exec()
+    if instance is not None:
+        instance.close()
+    return code

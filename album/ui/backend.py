@@ -1,0 +1,211 @@
+"""The window's one door to the library: scans, people edits, undo, queries, all off-thread.
+
+Widgets never touch SQL or the core's services directly; they call this object and listen to
+its signals. Edits go to the single write thread and are committed the moment they are made;
+`changed` then tells every view to reload what it shows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from album.config import Settings
+from album.people.service import PeopleService
+from album.people.update import update_people
+from album.scan.runner import Scanner, ScanProgress, ScanReport
+from album.scan.writer import Committed
+from album.store import settings as stored_settings
+from album.store.library import Library
+from album.ui.jobs import Jobs, thread_library
+
+PEOPLE_REFRESH_SECONDS = 8.0
+
+
+class Backend(QObject):
+    changed = Signal()  # people, faces or photos changed: views reload
+    message = Signal(str)  # a line for the status bar
+    error = Signal(str)  # something the user must see
+    history = Signal(str, str)  # what undo / redo would do now ("" when nothing)
+    scan_progress = Signal(object)  # ScanProgress
+    scan_finished = Signal(object)  # ScanReport
+    _progress_from_thread = Signal(object)
+    _commit_from_thread = Signal(object)
+
+    def __init__(self, library_path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.library_path = Path(library_path).absolute()
+        with Library.open(self.library_path) as library:  # create and migrate up front
+            self.settings = stored_settings.load(library)
+        self.jobs = Jobs(self)
+        self.jobs.failed.connect(self.error)
+        self._scanner: Scanner | None = None
+        self._scan_pool_busy = False
+        self._last_people_update = 0.0
+        self._people_update_queued = False
+        self._progress_from_thread.connect(self.scan_progress)
+        self._commit_from_thread.connect(self._after_commit)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def query(self, fn: Callable[[Library], Any], on_done: Callable[[Any], None]) -> None:
+        """Run `fn(library)` on a worker thread; `on_done(result)` runs on the GUI thread."""
+        path = self.library_path
+        self.jobs.read(lambda: fn(thread_library(path)), on_done)
+
+    # -- people edits ----------------------------------------------------------------------
+
+    def edit(
+        self,
+        fn: Callable[[PeopleService], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_failed: Callable[[str], None] | None = None,
+    ) -> None:
+        """A people edit through the service, on the write thread, then every view refreshes."""
+        path = self.library_path
+
+        def run() -> tuple[Any, str | None, str | None]:
+            service = PeopleService(thread_library(path))
+            result = fn(service)
+            return result, service.can_undo(), service.can_redo()
+
+        def done(value: tuple[Any, str | None, str | None]) -> None:
+            result, undo, redo = value
+            self.history.emit(undo or "", redo or "")
+            summary = getattr(result, "summary", None)
+            if isinstance(summary, str):
+                self.message.emit(summary)
+            self.changed.emit()
+            if on_done is not None:
+                on_done(result)
+
+        def failed(text: str) -> None:
+            if on_failed is not None:
+                on_failed(text)
+            else:
+                self.error.emit(text)
+
+        self.jobs.write(run, done, failed)
+
+    def undo(self) -> None:
+        self.edit(lambda s: _Stepped("Undone", "undo", s.undo()))
+
+    def redo(self) -> None:
+        self.edit(lambda s: _Stepped("Redone", "redo", s.redo()))
+
+    def refresh_history(self) -> None:
+        path = self.library_path
+
+        def read() -> tuple[str, str]:
+            service = PeopleService(thread_library(path))
+            return service.can_undo() or "", service.can_redo() or ""
+
+        self.jobs.read(read, lambda v: self.history.emit(*v))
+
+    def recluster(self) -> None:
+        self._update_people(recluster=True)
+
+    # -- scanning --------------------------------------------------------------------------
+
+    @property
+    def scanning(self) -> bool:
+        return self._scanner is not None
+
+    def scan(self, paths: list[str], *, reanalyze: bool = False) -> bool:
+        """Start scanning; False when a scan is already running (the paths are queued then)."""
+        if self._scanner is not None:
+            return False
+        self._scanner = Scanner(
+            self.library_path,
+            self.settings,
+            on_progress=self._progress_from_thread.emit,
+            on_commit=self._commit_from_thread.emit,
+            reanalyze=reanalyze,
+        )
+        scanner = self._scanner
+        self.jobs.read(lambda: scanner.run(paths), self._scan_done, self._scan_failed)
+        self.message.emit("Scanning…")
+        return True
+
+    def pause_scan(self) -> None:
+        if self._scanner is not None:
+            self._scanner.pause()
+
+    def resume_scan(self) -> None:
+        if self._scanner is not None:
+            self._scanner.resume()
+
+    def cancel_scan(self) -> None:
+        if self._scanner is not None:
+            self._scanner.cancel()
+
+    @property
+    def scan_paused(self) -> bool:
+        return self._scanner is not None and self._scanner.paused
+
+    def _after_commit(self, committed: Committed) -> None:
+        """New faces are in the library: show them, and now and then regroup people."""
+        self.changed.emit()
+        if time.monotonic() - self._last_people_update > PEOPLE_REFRESH_SECONDS:
+            self._update_people(recluster=True)
+
+    def _scan_done(self, report: ScanReport) -> None:
+        self._scanner = None
+        self._update_people(recluster=True)
+        self.scan_finished.emit(report)
+        word = "cancelled" if report.cancelled else "finished"
+        self.message.emit(
+            f"Scan {word}: {report.analyzed} photos analyzed, {report.faces} faces, "
+            f"{len(report.failed)} failed"
+        )
+
+    def _scan_failed(self, text: str) -> None:
+        self._scanner = None
+        self.scan_finished.emit(None)
+        self.error.emit(f"The scan stopped: {text}")
+
+    def _update_people(self, *, recluster: bool) -> None:
+        if self._people_update_queued:
+            return
+        self._people_update_queued = True
+        self._last_people_update = time.monotonic()
+        path = self.library_path
+
+        def run() -> object:
+            return update_people(thread_library(path), recluster=recluster)
+
+        def done(_report: object) -> None:
+            self._people_update_queued = False
+            self._last_people_update = time.monotonic()
+            self.changed.emit()
+
+        def failed(text: str) -> None:
+            self._people_update_queued = False
+            self.error.emit(f"Grouping faces failed: {text}")
+
+        self.jobs.write(run, done, failed)
+
+    # -- settings --------------------------------------------------------------------------
+
+    def save_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        path = self.library_path
+        self.jobs.write(lambda: stored_settings.save(thread_library(path), settings))
+
+    def shutdown(self) -> None:
+        self.cancel_scan()
+        self.jobs.close(10_000)
+
+
+class _Stepped:
+    """What undo/redo did, shaped like an edit result for the status bar."""
+
+    def __init__(self, done: str, verb: str, what: str | None) -> None:
+        self.summary = f"{done}: {what}" if what else f"Nothing to {verb}"
+
+
+__all__ = ["Backend", "ScanProgress"]

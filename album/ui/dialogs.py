@@ -1,0 +1,119 @@
+"""Settings and About."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from album.config import Settings, default_workers
+from album.info import collect_info
+from album.ui.backend import Backend
+
+LIBRARY_KEY = "library"
+WORKERS_KEY = "workers"
+
+
+def app_settings() -> QSettings:
+    return QSettings("album", "album")
+
+
+class SettingsDialog(QDialog):
+    """Detection size and workers apply to the next scan; a new library location to the next
+    start (the current library stays where it is)."""
+
+    def __init__(self, backend: Backend, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.backend = backend
+        settings = backend.settings
+        self.detect = QSpinBox(minimum=400, maximum=8000, singleStep=200, suffix=" px")
+        self.detect.setValue(settings.detect_side)
+        self.detect.setToolTip(
+            "Large photos are scaled to this long side to look for faces. Larger finds smaller "
+            "faces and takes longer."
+        )
+        self.workers = QSpinBox(minimum=1, maximum=max(64, default_workers()))
+        self.workers.setValue(settings.workers)
+        self.workers.setToolTip("Photos analyzed at once (default: one per processor core)")
+        self.library = QLineEdit(str(backend.library_path))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        where = QHBoxLayout()
+        where.addWidget(self.library, 1)
+        where.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("Detection size:", self.detect)
+        form.addRow("Workers:", self.workers)
+        form.addRow("Library:", where)
+        note = QLabel("A new library location takes effect the next time album starts.")
+        note.setObjectName("dim")
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Library file", self.library.text(), "album library (*.db)"
+        )
+        if path:
+            self.library.setText(path)
+
+    def accept(self) -> None:
+        settings: Settings = self.backend.settings.replace(
+            detect_side=self.detect.value(), workers=self.workers.value()
+        )
+        self.backend.save_settings(settings)
+        stored = app_settings()
+        stored.setValue(WORKERS_KEY, self.workers.value())
+        chosen = Path(self.library.text()).expanduser()
+        if chosen != self.backend.library_path:
+            stored.setValue(LIBRARY_KEY, str(chosen))
+        super().accept()
+
+
+class AboutDialog(QDialog):
+    def __init__(self, backend: Backend, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("About album")
+        self.text = QLabel("Reading versions…")
+        self.text.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addWidget(buttons)
+        backend.query(collect_info, self._show)
+
+    def _show(self, info: dict) -> None:
+        v = info["versions"]
+        cuda = "yes: faces are found on the GPU" if info["cuda"] else "no (CPU build of dlib)"
+        counts = info["counts"]
+        self.text.setText(
+            f"<h2>album {v['album']}</h2>"
+            "<p>Finds the people in your photos. Your names stay in your library, on your "
+            "computer; album makes no network connection.</p>"
+            f"<p>Library: {info['library']}<br>"
+            f"{counts['photos']} photos, {counts['faces']} faces, {counts['people']} people</p>"
+            f"<p>Python {v['python']} · dlib {v['dlib']} · SQLite {v['sqlite']} · "
+            f"PySide6 {v['pyside6']}<br>CUDA: {cuda}</p>"
+        )

@@ -1,0 +1,316 @@
+"""The album window: a sidebar (Photos, People, Review, Folders), the page, a status bar.
+
+Folders (or photos) dropped anywhere on the window are added and scanned; the scan's progress
+lives in the status bar and the people grid fills in while it runs.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from album.store import photos as photo_rows
+from album.store.library import Library
+from album.ui.backend import Backend
+from album.ui.dialogs import AboutDialog, SettingsDialog
+from album.ui.folders_view import FoldersView
+from album.ui.people_view import PeopleView
+from album.ui.person_page import PersonPage
+from album.ui.photos_view import PhotosView
+from album.ui.review_view import ReviewView
+from album.ui.scan_bar import ScanBar
+from album.ui.thumbnails import Thumbnails
+from album.ui.viewer import PhotoViewer
+
+PAGES = ("Photos", "People", "Review", "Folders")
+RELOAD_DELAY_MS = 400
+
+
+def local_paths(urls: list[QUrl]) -> list[str]:
+    return [u.toLocalFile() for u in urls if u.isLocalFile() and os.path.exists(u.toLocalFile())]
+
+
+class EmptyState(QWidget):
+    """First run: nothing in the library yet."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        title = QLabel("Drop a folder of photos here")
+        title.setObjectName("empty")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text = QLabel(
+            "album looks at every photo in it, finds the faces, and groups them by person.\n"
+            "You name the people; album remembers, on this computer only."
+        )
+        text.setObjectName("dim")
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        button = QPushButton("Add folder…")
+        button.setObjectName("primary")
+        button.setMinimumWidth(160)
+        button.clicked.connect(window.choose_folder)
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        layout.addWidget(title)
+        layout.addWidget(text)
+        layout.addSpacing(16)
+        layout.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(3)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, backend: Backend) -> None:
+        super().__init__()
+        self.backend = backend
+        self.setWindowTitle("album")
+        self.setAcceptDrops(True)
+        self.resize(1180, 780)
+        self.thumbnails = Thumbnails(backend.library_path, self)
+        self._queued: list[str] = []
+        self._stale: set[str] = set(PAGES)
+        self._has_photos = False
+
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setFixedWidth(170)
+        self.sidebar.setIconSize(QSize(18, 18))
+        for name in PAGES:
+            self.sidebar.addItem(QListWidgetItem(name))
+        self.sidebar.currentRowChanged.connect(self._page_chosen)
+
+        self.photos = PhotosView(backend, self.thumbnails)
+        self.people = PeopleView(backend, self.thumbnails)
+        self.person = PersonPage(backend, self.thumbnails)
+        self.review = ReviewView(backend, self.thumbnails)
+        self.folders = FoldersView(backend)
+        self.empty = EmptyState(self)
+        self.people_stack = QStackedWidget()
+        self.people_stack.addWidget(self.people)
+        self.people_stack.addWidget(self.person)
+        self.pages = QStackedWidget()
+        for widget in (self.photos, self.people_stack, self.review, self.folders, self.empty):
+            self.pages.addWidget(widget)
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.sidebar)
+        row.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        self.scan_bar = ScanBar(backend)
+        self.statusBar().addPermanentWidget(self.scan_bar)
+
+        self.people.open_person.connect(self.show_person)
+        self.person.back.connect(lambda: self.people_stack.setCurrentWidget(self.people))
+        self.person.open_photo.connect(self.open_photo)
+        self.photos.open_photo.connect(self.open_photo)
+        self.folders.add_folder.connect(self.choose_folder)
+        self.folders.rescan.connect(self.rescan)
+
+        self._build_menus()
+        self._reload_timer = QTimer(self, singleShot=True, interval=RELOAD_DELAY_MS)
+        self._reload_timer.timeout.connect(self._reload_visible)
+        backend.changed.connect(self._changed)
+        backend.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        backend.error.connect(self.show_error)
+        backend.history.connect(self._history)
+        backend.scan_finished.connect(self._scan_finished)
+        backend.refresh_history()
+        self.sidebar.setCurrentRow(PAGES.index("People"))
+        self._check_empty()
+
+    # -- menus -----------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "&Add folder…", self.choose_folder, QKeySequence.StandardKey.Open)
+        self._action(file_menu, "&Rescan all folders", self.rescan, QKeySequence("F5"))
+        self._action(file_menu, "Group faces &again", self.backend.recluster)
+        file_menu.addSeparator()
+        self._action(
+            file_menu, "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences
+        )
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.undo_action = self._action(
+            edit_menu, "&Undo", self.backend.undo, QKeySequence.StandardKey.Undo
+        )
+        self.redo_action = self._action(
+            edit_menu, "&Redo", self.backend.redo, QKeySequence("Ctrl+Shift+Z")
+        )
+        edit_menu.addSeparator()
+        self._action(edit_menu, "&Find person", self._find, QKeySequence.StandardKey.Find)
+        view_menu = self.menuBar().addMenu("&View")
+        for number, name in enumerate(PAGES, start=1):
+            self._action(
+                view_menu, name, lambda n=name: self.show_page(n), QKeySequence(f"Ctrl+{number}")
+            )
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&About album", lambda: AboutDialog(self.backend, self).exec())
+
+    def _action(
+        self,
+        menu: object,
+        text: str,
+        slot: object,
+        shortcut: QKeySequence | QKeySequence.StandardKey | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)  # type: ignore[arg-type]
+        menu.addAction(action)  # type: ignore[attr-defined]
+        return action
+
+    def _history(self, undo: str, redo: str) -> None:
+        self.undo_action.setEnabled(bool(undo))
+        self.undo_action.setText(f"&Undo {undo}" if undo else "&Undo")
+        self.redo_action.setEnabled(bool(redo))
+        self.redo_action.setText(f"&Redo {redo}" if redo else "&Redo")
+
+    # -- pages -----------------------------------------------------------------------------
+
+    def show_page(self, name: str) -> None:
+        self.sidebar.setCurrentRow(PAGES.index(name))
+
+    def current_page(self) -> str:
+        if not self._has_photos and self.pages.currentWidget() is self.empty:
+            return "Empty"
+        return PAGES[self.sidebar.currentRow()]
+
+    def _page_chosen(self, row: int) -> None:
+        if row < 0:
+            return
+        name = PAGES[row]
+        if not self._has_photos and name in ("Photos", "People"):
+            self.pages.setCurrentWidget(self.empty)
+        else:
+            self.pages.setCurrentIndex(row)
+        if name in self._stale:
+            self._reload(name)
+
+    def show_person(self, person_id: int) -> None:
+        self.show_page("People")
+        self.people_stack.setCurrentWidget(self.person)
+        self.person.show_person(person_id)
+
+    def open_photo(self, photo_id: int, around: list[int]) -> PhotoViewer:
+        viewer = PhotoViewer(self.backend, around, photo_id, self)
+        viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        viewer.show()
+        return viewer
+
+    def _find(self) -> None:
+        self.show_page("People")
+        self.people_stack.setCurrentWidget(self.people)
+        self.people.filter.setFocus()
+        self.people.filter.selectAll()
+
+    # -- keeping pages fresh ---------------------------------------------------------------
+
+    def _changed(self) -> None:
+        self._stale = set(PAGES)
+        if self.backend.scanning:
+            self.thumbnails.forget_faces()  # a re-analyzed face has a new crop
+        self._reload_timer.start()
+
+    def _reload_visible(self) -> None:
+        self._check_empty()
+        name = PAGES[self.sidebar.currentRow()]
+        self._reload(name)
+
+    def _reload(self, name: str) -> None:
+        self._stale.discard(name)
+        if name == "Photos":
+            self.photos.reload()
+        elif name == "People":
+            self.people.reload()
+            if self.people_stack.currentWidget() is self.person:
+                self.person.reload()
+        elif name == "Review":
+            self.review.reload()
+        elif name == "Folders":
+            self.folders.reload()
+
+    def _check_empty(self) -> None:
+        def count(library: Library) -> int:
+            return photo_rows.counts(library)["photos"]
+
+        self.backend.query(count, self._counted)
+
+    def _counted(self, photos: int) -> None:
+        had = self._has_photos
+        self._has_photos = photos > 0 or self.backend.scanning
+        if had != self._has_photos:
+            self._page_chosen(self.sidebar.currentRow())
+
+    # -- adding photos ---------------------------------------------------------------------
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos")
+        if folder:
+            self.add_paths([folder])
+
+    def add_paths(self, paths: list[str]) -> None:
+        """Scan these folders or photos now, or as soon as the running scan ends."""
+        paths = [os.path.abspath(p) for p in paths]
+        if not paths:
+            return
+        if not self.backend.scan(paths):
+            self._queued.extend(p for p in paths if p not in self._queued)
+            self.statusBar().showMessage("Added; it will be scanned after the current scan", 6000)
+            return
+        self._has_photos = True
+        if self.current_page() in ("Empty", "Folders"):
+            self.show_page("People")
+        self._page_chosen(self.sidebar.currentRow())
+
+    def rescan(self) -> None:
+        def roots(library: Library) -> list[str]:
+            return photo_rows.roots(library)
+
+        self.backend.query(roots, self.add_paths)
+
+    def _scan_finished(self, _report: object) -> None:
+        self._changed()
+        if self._queued:
+            queued, self._queued = self._queued, []
+            QTimer.singleShot(0, lambda: self.add_paths(queued))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and local_paths(event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = local_paths(event.mimeData().urls())
+        if paths:
+            event.acceptProposedAction()
+            self.add_paths(paths)
+
+    # -- the rest --------------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        SettingsDialog(self.backend, self).exec()
+
+    def show_error(self, text: str) -> None:
+        self.statusBar().showMessage(f"⚠ {text}", 15000)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.backend.shutdown()
+        self.thumbnails.wait(2000)
+        super().closeEvent(event)

@@ -1,0 +1,177 @@
+"""List models for the grids: people, one person's faces, photos.
+
+Each model holds plain rows loaded off the GUI thread and asks `Thumbnails` for pictures only
+when a view paints a row, so 10,000 people cost 10,000 small tuples and a screenful of crops.
+A reload keeps the same rows in place when only their contents changed, so a view keeps its
+scroll position and selection while a scan adds faces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from album.store.queries import PersonSummary, PhotoSummary
+from album.ui.thumbnails import Thumbnails
+
+IdRole = Qt.ItemDataRole.UserRole + 1
+SubtitleRole = Qt.ItemDataRole.UserRole + 2
+BadgeRole = Qt.ItemDataRole.UserRole + 3  # a mark in the tile's corner ("suggested", "3 to review")
+NameRole = Qt.ItemDataRole.UserRole + 4
+MutedRole = Qt.ItemDataRole.UserRole + 5  # drawn dimmed (hidden people)
+
+Row = TypeVar("Row")
+Index = QModelIndex | QPersistentModelIndex
+
+
+class _RowsModel(QAbstractListModel, Generic[Row]):
+    def __init__(self, thumbnails: Thumbnails, kind: str) -> None:
+        super().__init__()
+        self.rows: list[Row] = []
+        self._thumbnails = thumbnails
+        self._kind = kind
+        self._row_of: dict[int, int] = {}
+        thumbnails.ready.connect(self._picture_ready)
+
+    def row_id(self, row: Row) -> int:
+        return int(row.id)  # type: ignore[attr-defined]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own default
+        return 0 if parent.isValid() else len(self.rows)
+
+    def set_rows(self, rows: Sequence[Row]) -> None:
+        new = list(rows)
+        if [self.row_id(r) for r in new] == [self.row_id(r) for r in self.rows]:
+            self.rows = new
+            if new:
+                self.dataChanged.emit(self.index(0), self.index(len(new) - 1))
+            return
+        self.beginResetModel()
+        self.rows = new
+        self._row_of = {self.row_id(r): i for i, r in enumerate(new)}
+        self.endResetModel()
+
+    def id_at(self, index: Index) -> int:
+        return self.row_id(self.rows[index.row()])
+
+    def index_of(self, row_id: int) -> QModelIndex:
+        row = self._row_of.get(row_id)
+        return self.index(row) if row is not None else QModelIndex()
+
+    def _picture_ready(self, kind: str, picture_id: int) -> None:
+        if kind != self._kind:
+            return
+        for row in self._rows_showing(picture_id):
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+    def _rows_showing(self, picture_id: int) -> list[int]:
+        row = self._row_of.get(picture_id)
+        return [] if row is None else [row]
+
+
+class PeopleModel(_RowsModel[PersonSummary]):
+    rename_requested = Signal(int, str)
+
+    def __init__(self, thumbnails: Thumbnails) -> None:
+        super().__init__(thumbnails, "face")
+        self._cover_rows: dict[int, int] = {}
+
+    def set_rows(self, rows: Sequence[PersonSummary]) -> None:
+        super().set_rows(rows)
+        self._cover_rows = {p.cover_face_id: i for i, p in enumerate(self.rows) if p.cover_face_id}
+
+    def _rows_showing(self, picture_id: int) -> list[int]:
+        row = self._cover_rows.get(picture_id)
+        return [] if row is None else [row]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        person = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return person.name or "Unnamed"
+        if role in (Qt.ItemDataRole.EditRole, NameRole):
+            return person.name or ""
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._thumbnails.face(person.cover_face_id)
+        if role == SubtitleRole:
+            return f"{person.photos} photo{'s' * (person.photos != 1)}"
+        if role == BadgeRole:
+            return f"{person.suggested} to review" if person.suggested and person.name else None
+        if role == IdRole:
+            return person.id
+        if role == MutedRole:
+            return person.hidden
+        if role == Qt.ItemDataRole.ToolTipRole:
+            name = person.name or "Unnamed person"
+            return f"{name}: {person.faces} faces in {person.photos} photos"
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsEditable if index.isValid() else base
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        name = " ".join(str(value).split())
+        person = self.rows[index.row()]
+        if name and name != (person.name or ""):
+            self.rename_requested.emit(person.id, name)
+        return False  # the library decides; the reload shows the result
+
+
+class FacesModel(_RowsModel[tuple[int, int, str | None, float | None]]):
+    """One person's faces: (face id, photo id, label source, confidence)."""
+
+    def __init__(self, thumbnails: Thumbnails) -> None:
+        super().__init__(thumbnails, "face")
+
+    def row_id(self, row: tuple[int, int, str | None, float | None]) -> int:
+        return row[0]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        face_id, photo_id, source, confidence = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._thumbnails.face(face_id)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return ""
+        if role == BadgeRole:
+            if source == "auto":
+                return f"suggested {confidence:.0%}" if confidence is not None else "suggested"
+            return None
+        if role == IdRole:
+            return face_id
+        if role == Qt.ItemDataRole.ToolTipRole:
+            kind = {"user": "confirmed", "auto": "suggested", "cluster": "grouped"}.get(
+                source or ""
+            )
+            return f"Face {face_id} in photo {photo_id} ({kind or 'unsorted'})"
+        return None
+
+    def photo_of(self, index: Index) -> int:
+        return self.rows[index.row()][1]
+
+
+class PhotosModel(_RowsModel[PhotoSummary]):
+    def __init__(self, thumbnails: Thumbnails) -> None:
+        super().__init__(thumbnails, "photo")
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        photo = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._thumbnails.photo(photo.id, photo.path)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return ""
+        if role == IdRole:
+            return photo.id
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return photo.path + (f"\n{photo.taken_at.replace('T', ' ')}" if photo.taken_at else "")
+        return None

@@ -1,0 +1,254 @@
+"""One person: all their faces and all their photos, and the corrections a user makes there.
+
+Suggested faces (matched automatically) carry a badge and sort last; they can be confirmed one
+by one or all at once above a confidence. Selected faces can be declared "not this person",
+moved to someone else, removed as not-a-face, or made the person's cover.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QCompleter,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from album.store import queries
+from album.store.library import Library
+from album.ui.backend import Backend
+from album.ui.models import FacesModel, PhotosModel
+from album.ui.thumbnails import Thumbnails
+from album.ui.tiles import TileDelegate, grid_view
+
+PageData = tuple[
+    queries.PersonSummary | None,
+    list[tuple[int, int, str | None, float | None]],
+    list[queries.PhotoSummary],
+    list[str],
+]
+
+
+def ask_name(parent: QWidget, title: str, label: str, names: list[str], text: str = "") -> str:
+    """A name from the user, offering the names already given; "" when cancelled."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(label)
+    dialog.setTextValue(text)
+    edit = dialog.findChild(QLineEdit)
+    if edit is not None and names:
+        completer = QCompleter(names, dialog)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        edit.setCompleter(completer)
+    if not dialog.exec():
+        return ""
+    return " ".join(dialog.textValue().split())
+
+
+class PersonPage(QWidget):
+    back = Signal()
+    open_photo = Signal(int, list)  # photo id, the photo ids around it (for next / previous)
+
+    def __init__(
+        self, backend: Backend, thumbnails: Thumbnails, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.backend = backend
+        self.person_id: int | None = None
+        self.person: queries.PersonSummary | None = None
+        self.names: list[str] = []
+
+        self.faces = FacesModel(thumbnails)
+        self.face_view = grid_view(TileDelegate(QSize(104, 104), 0), self)
+        self.face_view.setModel(self.faces)
+        self.face_view.setEditTriggers(self.face_view.EditTrigger.NoEditTriggers)
+        self.face_view.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.face_view.doubleClicked.connect(
+            lambda i: self.open_photo.emit(self.faces.photo_of(i), [r[1] for r in self.faces.rows])
+        )
+        self.photos = PhotosModel(thumbnails)
+        self.photo_view = grid_view(TileDelegate(QSize(180, 135), 0), self)
+        self.photo_view.setModel(self.photos)
+        self.photo_view.setEditTriggers(self.photo_view.EditTrigger.NoEditTriggers)
+        self.photo_view.doubleClicked.connect(
+            lambda i: self.open_photo.emit(self.photos.id_at(i), [p.id for p in self.photos.rows])
+        )
+
+        back = QPushButton("‹ People")
+        back.setFlat(True)
+        back.clicked.connect(self.back)
+        self.title = QLabel()
+        self.title.setObjectName("title")
+        self.stats = QLabel()
+        self.stats.setObjectName("dim")
+        rename = QPushButton("Rename…")
+        rename.clicked.connect(self.rename)
+        self.confirm_all_button = QPushButton("Confirm suggestions")
+        self.confirm_all_button.setToolTip(
+            "Confirm every suggested face at or above this confidence"
+        )
+        self.confirm_all_button.clicked.connect(self.confirm_all)
+        self.threshold = QDoubleSpinBox(suffix=" %", decimals=0, minimum=50, maximum=100, value=80)
+        self.threshold.setToolTip("Confidence at or above which suggestions are confirmed")
+        header = QHBoxLayout()
+        header.addWidget(back)
+        header.addWidget(self.title)
+        header.addWidget(self.stats)
+        header.addStretch(1)
+        header.addWidget(rename)
+        header.addWidget(QLabel("at or above"))
+        header.addWidget(self.threshold)
+        header.addWidget(self.confirm_all_button)
+
+        self.confirm_button = QPushButton("Confirm")
+        self.confirm_button.clicked.connect(self.confirm_selected)
+        self.reject_button = QPushButton("Not this person")
+        self.reject_button.clicked.connect(self.reject_selected)
+        self.move_button = QPushButton("Move to…")
+        self.move_button.clicked.connect(self.move_selected)
+        self.remove_button = QPushButton("Remove face")
+        self.remove_button.setToolTip("Not a face at all: remove it for good")
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.cover_button = QPushButton("Set as cover")
+        self.cover_button.clicked.connect(self.set_cover)
+        actions = QHBoxLayout()
+        for button in (
+            self.confirm_button,
+            self.reject_button,
+            self.move_button,
+            self.remove_button,
+            self.cover_button,
+        ):
+            actions.addWidget(button)
+        actions.addStretch(1)
+
+        faces_tab = QWidget()
+        faces_layout = QVBoxLayout(faces_tab)
+        faces_layout.setContentsMargins(0, 0, 0, 0)
+        faces_layout.addLayout(actions)
+        faces_layout.addWidget(self.face_view)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(faces_tab, "Faces")
+        self.tabs.addTab(self.photo_view, "Photos")
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.tabs)
+        self._selection_changed()
+
+    def show_person(self, person_id: int) -> None:
+        if person_id != self.person_id:
+            self.faces.set_rows([])
+            self.photos.set_rows([])
+        self.person_id = person_id
+        self.reload()
+
+    def reload(self) -> None:
+        person_id = self.person_id
+        if person_id is None:
+            return
+
+        def load(library: Library) -> PageData:
+            conn = library.conn
+            found = [p for p in queries.people(conn, include_hidden=True) if p.id == person_id]
+            return (
+                found[0] if found else None,
+                queries.faces_of(conn, person_id),
+                queries.photos_with(conn, [person_id]),
+                queries.person_names(conn),
+            )
+
+        self.backend.query(load, self._loaded)
+
+    def _loaded(self, data: PageData) -> None:
+        person, faces, photos, names = data
+        self.person = person
+        self.names = names
+        if person is None:
+            self.back.emit()  # merged away or forgotten
+            return
+        self.title.setText(person.name or "Unnamed person")
+        suggested = sum(1 for f in faces if f[2] == "auto")
+        self.stats.setText(
+            f"{person.faces} faces in {person.photos} photos"
+            + (f" · {suggested} suggested" if suggested else "")
+        )
+        self.faces.set_rows(faces)
+        self.photos.set_rows(photos)
+        self.confirm_all_button.setEnabled(suggested > 0)
+        self.reject_button.setText(f"Not {person.name}" if person.name else "Not this person")
+        self._selection_changed()
+
+    def selected_faces(self) -> list[int]:
+        rows = sorted(i.row() for i in self.face_view.selectionModel().selectedIndexes())
+        return [self.faces.rows[r][0] for r in rows if r < len(self.faces.rows)]
+
+    def _selection_changed(self, *_: object) -> None:
+        faces = self.selected_faces()
+        sources = {r[2] for r in self.faces.rows if r[0] in set(faces)}
+        for button in (self.reject_button, self.move_button, self.remove_button):
+            button.setEnabled(bool(faces))
+        self.confirm_button.setEnabled("auto" in sources)
+        self.cover_button.setEnabled(len(faces) == 1)
+
+    def rename(self) -> None:
+        if self.person is None:
+            return
+        name = ask_name(self, "Rename", "Name:", self.names, self.person.name or "")
+        if not name:
+            return
+        person_id = self.person.id
+        taken = name.casefold() in {n.casefold() for n in self.names}
+        if taken and name.casefold() != (self.person.name or "").casefold():
+            from PySide6.QtWidgets import QMessageBox
+
+            answer = QMessageBox.question(
+                self, "Merge people?", f"Someone is already called “{name}”. Merge them?"
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+            self.backend.edit(lambda s: s.name_person(person_id, name, merge=True))
+            return
+        self.backend.edit(lambda s: s.name_person(person_id, name))
+
+    def confirm_selected(self) -> None:
+        faces = [
+            r[0] for r in self.faces.rows if r[0] in set(self.selected_faces()) and r[2] == "auto"
+        ]
+        if faces:
+            self.backend.edit(lambda s: s.confirm(faces))
+
+    def confirm_all(self) -> None:
+        if self.person_id is not None:
+            person_id, above = self.person_id, self.threshold.value() / 100
+            self.backend.edit(lambda s: s.confirm_all(person_id, above))
+
+    def reject_selected(self) -> None:
+        faces, person_id = self.selected_faces(), self.person_id
+        if faces and person_id is not None:
+            self.backend.edit(lambda s: s.reject(faces, person_id))
+
+    def move_selected(self) -> None:
+        faces = self.selected_faces()
+        if not faces:
+            return
+        name = ask_name(self, "Move faces", "Who is this?", self.names)
+        if name:
+            self.backend.edit(lambda s: s.move_to_name(faces, name))
+
+    def remove_selected(self) -> None:
+        faces = self.selected_faces()
+        if faces:
+            self.backend.edit(lambda s: s.remove_faces(faces))
+
+    def set_cover(self) -> None:
+        faces, person_id = self.selected_faces(), self.person_id
+        if len(faces) == 1 and person_id is not None:
+            self.backend.edit(lambda s: s.set_cover(person_id, faces[0]))

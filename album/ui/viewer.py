@@ -1,0 +1,271 @@
+"""One photo, large, with a box and a name on every face.
+
+Click a box to name it or correct it; drag a rectangle where the detector missed a face to add
+one (it is encoded and matched like any other). Left / Right walk through the photos of the
+grid it was opened from.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QKeyEvent, QMouseEvent, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QGraphicsItem,
+    QGraphicsPixmapItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from album.imaging import PhotoError, open_photo
+from album.store import queries
+from album.store.library import Library
+from album.ui.backend import Backend
+from album.ui.person_page import ask_name
+
+COLOURS = {
+    "user": QColor(80, 200, 120),
+    "auto": QColor(255, 170, 30),
+    "cluster": QColor(90, 160, 255),
+    None: QColor(235, 235, 235),
+}
+MIN_DRAWN = 16
+
+
+class FaceBox(QGraphicsRectItem):
+    def __init__(self, face: queries.FaceInPhoto, viewer: PhotoViewer) -> None:
+        top, right, bottom, left = face.box
+        super().__init__(QRectF(left, top, right - left, bottom - top))
+        self.face = face
+        self.viewer = viewer
+        colour = COLOURS.get(face.label_source, COLOURS[None])
+        pen = QPen(colour, 3)
+        pen.setCosmetic(True)
+        if face.person_id is None:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        self.setPen(pen)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setAcceptHoverEvents(True)
+        self.label = QGraphicsSimpleTextItem(self.caption(), self)
+        self.label.setBrush(QBrush(QColor("white")))
+        font = QFont()
+        font.setBold(True)
+        self.label.setFont(font)
+        self.label.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.label.setPos(left, bottom + 2)
+        self.backdrop = QGraphicsRectItem(self.label.boundingRect(), self.label)
+        self.backdrop.setBrush(QBrush(QColor(0, 0, 0, 170)))
+        self.backdrop.setPen(QPen(Qt.PenStyle.NoPen))
+        self.backdrop.setZValue(-1)
+        self.backdrop.setFlag(QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent)
+
+    def caption(self) -> str:
+        face = self.face
+        name = face.person or ("Unnamed" if face.person_id else "Who is this?")
+        if face.label_source == "auto":
+            return f"{name}?"
+        return name
+
+    def mousePressEvent(self, event: object) -> None:
+        self.viewer.face_clicked(self.face)
+
+
+class PhotoScene(QGraphicsView):
+    drawn = Signal(QRectF)  # a rectangle dragged on the photo, in photo pixels
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHints(self.renderHints())
+        self.setBackgroundBrush(QBrush(QColor(24, 24, 24)))
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self._start: QPointF | None = None
+        self._band: QGraphicsRectItem | None = None
+
+    def fit(self) -> None:
+        if not self.scene().items():
+            return
+        self.fitInView(self.scene().sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self.fit()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        item = self.itemAt(event.position().toPoint())
+        if isinstance(item, (FaceBox, QGraphicsSimpleTextItem)) or (
+            item is not None and isinstance(item.parentItem(), FaceBox)
+        ):
+            super().mousePressEvent(event)
+            return
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._start = self.mapToScene(event.position().toPoint())
+            pen = QPen(QColor(255, 255, 255), 2, Qt.PenStyle.DashLine)
+            pen.setCosmetic(True)
+            self._band = self.scene().addRect(QRectF(self._start, self._start), pen)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._start is not None and self._band is not None:
+            here = self.mapToScene(event.position().toPoint())
+            self._band.setRect(QRectF(self._start, here).normalized())
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._start is not None and self._band is not None:
+            rect = self._band.rect().intersected(self.scene().sceneRect())
+            self.scene().removeItem(self._band)
+            self._band, self._start = None, None
+            if rect.width() >= MIN_DRAWN and rect.height() >= MIN_DRAWN:
+                self.drawn.emit(rect)
+            return
+        super().mouseReleaseEvent(event)
+
+
+class PhotoViewer(QDialog):
+    def __init__(
+        self, backend: Backend, photo_ids: list[int], photo_id: int, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.backend = backend
+        self.photo_ids = photo_ids or [photo_id]
+        self.position = self.photo_ids.index(photo_id) if photo_id in self.photo_ids else 0
+        self.photo: queries.PhotoSummary | None = None
+        self.faces: list[queries.FaceInPhoto] = []
+        self.names: list[str] = []
+        self.boxes: list[FaceBox] = []
+        self.scene_view = PhotoScene(self)
+        self.scene_view.drawn.connect(self.add_face)
+        self.caption = QLabel()
+        self.caption.setObjectName("dim")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 6)
+        layout.addWidget(self.scene_view, 1)
+        layout.addWidget(self.caption, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.resize(1100, 800)
+        self.backend.changed.connect(self.reload_faces)
+        self.load()
+
+    @property
+    def photo_id(self) -> int:
+        return self.photo_ids[self.position]
+
+    def load(self) -> None:
+        photo_id = self.photo_id
+
+        def read(library: Library) -> tuple[queries.PhotoSummary | None, QImage | None]:
+            photo = queries.photo(library.conn, photo_id)
+            if photo is None:
+                return None, None
+            try:
+                picture = open_photo(photo.path, min_side=2400).image
+            except PhotoError:
+                return photo, None
+            data = picture.tobytes()
+            image = QImage(
+                data, picture.width, picture.height, 3 * picture.width, QImage.Format.Format_RGB888
+            )
+            return photo, image.copy()  # copy: the bytes above go away with this function
+
+        self.backend.query(read, lambda value: self._shown(photo_id, *value))
+
+    def _shown(
+        self, photo_id: int, photo: queries.PhotoSummary | None, image: QImage | None
+    ) -> None:
+        if photo_id != self.photo_id:
+            return
+        self.photo = photo
+        scene = self.scene_view.scene()
+        scene.clear()
+        self.boxes = []
+        if photo is None:
+            self.caption.setText("This photo is no longer in the library")
+            return
+        self.setWindowTitle(photo.path.rsplit("/", 1)[-1])
+        width, height = photo.width or 1, photo.height or 1
+        if image is not None:
+            item = QGraphicsPixmapItem(QPixmap.fromImage(image))
+            item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+            item.setScale(width / max(image.width(), 1))  # boxes are in original pixels
+            scene.addItem(item)
+        scene.setSceneRect(QRectF(0, 0, width, height))
+        self.scene_view.fit()
+        self.reload_faces()
+
+    def reload_faces(self) -> None:
+        photo_id = self.photo_id
+
+        def read(library: Library) -> tuple[list[queries.FaceInPhoto], list[str]]:
+            return queries.faces_in_photo(library.conn, photo_id), queries.person_names(
+                library.conn
+            )
+
+        self.backend.query(read, lambda value: self._faces(photo_id, *value))
+
+    def _faces(self, photo_id: int, faces: list[queries.FaceInPhoto], names: list[str]) -> None:
+        if photo_id != self.photo_id or self.photo is None:
+            return
+        self.faces, self.names = faces, names
+        scene = self.scene_view.scene()
+        for box in self.boxes:
+            scene.removeItem(box)
+        self.boxes = [FaceBox(face, self) for face in faces]
+        for box in self.boxes:
+            scene.addItem(box)
+        taken = (self.photo.taken_at or "").replace("T", " ")
+        count = f"{len(faces)} face{'s' * (len(faces) != 1)}"
+        where = f"{self.position + 1} of {len(self.photo_ids)}"
+        self.caption.setText(
+            f"{self.photo.path}  ·  {taken + '  ·  ' if taken else ''}{count}  ·  {where}  ·  "
+            "drag a rectangle to add a face the detector missed"
+        )
+
+    def face_clicked(self, face: queries.FaceInPhoto) -> None:
+        menu = QMenu(self)
+        who = face.person or ("this unnamed person" if face.person_id else None)
+        menu.addAction("Who is this?…", lambda: self._name(face))
+        if face.label_source == "auto" and face.person:
+            menu.addAction(
+                f"Yes, this is {face.person}", lambda: self._edit(lambda s: s.confirm([face.id]))
+            )
+        if who is not None:
+            menu.addAction(f"Not {who}", lambda: self._edit(lambda s: s.reject([face.id])))
+        menu.addSeparator()
+        menu.addAction(
+            "Not a face: remove", lambda: self._edit(lambda s: s.remove_faces([face.id]))
+        )
+        menu.exec(self.cursor().pos())
+
+    def _name(self, face: queries.FaceInPhoto) -> None:
+        name = ask_name(self, "Who is this?", "Name:", self.names, face.person or "")
+        if name:
+            self._edit(lambda s: s.move_to_name([face.id], name))
+
+    def _edit(self, fn: object) -> None:
+        self.backend.edit(fn)  # type: ignore[arg-type]
+
+    def add_face(self, rect: QRectF) -> None:
+        if self.photo is None:
+            return
+        box = (round(rect.top()), round(rect.right()), round(rect.bottom()), round(rect.left()))
+        photo_id = self.photo.id
+        answer = QMessageBox.question(self, "Add a face", "Add a face here? album will match it.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.backend.edit(lambda s: s.add_face(photo_id, box))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        step = {Qt.Key.Key_Right: 1, Qt.Key.Key_Left: -1}.get(Qt.Key(event.key()))
+        if step is not None and 0 <= self.position + step < len(self.photo_ids):
+            self.position += step
+            self.load()
+            return
+        super().keyPressEvent(event)

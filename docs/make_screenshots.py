@@ -1,0 +1,202 @@
+"""Render every view of the album window offscreen, from a real scan, into docs/screenshots.
+
+    QT_QPA_PLATFORM=offscreen uv run python docs/make_screenshots.py [--faces ../shared/faces]
+
+It walks the way a person would: an empty window, a dropped folder scanning, the people grid,
+naming someone in place, a person's page with suggestions, the review queue, photos of two
+people together, the photo viewer with its boxes, and the folders page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget  # noqa: E402
+
+from album.people.service import PeopleService  # noqa: E402
+from album.store import queries  # noqa: E402
+from album.store.library import Library  # noqa: E402
+from album.ui.app import application, create_window  # noqa: E402
+from album.ui.main_window import MainWindow  # noqa: E402
+
+OUT = REPO / "docs" / "screenshots"
+SIZE = (1280, 820)
+LFW_PEOPLE = ["Serena_Williams", "Colin_Powell", "Jennifer_Aniston", "Tony_Blair", "Hugo_Chavez"]
+NAMED = {"Serena_Williams": "Serena Williams", "Colin_Powell": "Colin Powell"}
+
+
+def pump(seconds: float) -> None:
+    app = QApplication.instance()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def wait_for(condition: object, timeout: float = 120) -> None:
+    end = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > end:
+            raise TimeoutError("the window did not get there in time")
+        pump(0.05)
+
+
+def shot(widget: QWidget, name: str) -> None:
+    pump(1.0)  # let thumbnails arrive
+    path = OUT / f"{name}.png"
+    widget.grab().save(str(path))
+    print(f"wrote {path.relative_to(REPO)}")
+
+
+def photo_folder(faces: Path, root: Path) -> Path:
+    folder = root / "Pictures"
+    for name in LFW_PEOPLE:
+        target = folder / "portraits" / name
+        target.mkdir(parents=True)
+        for photo in sorted((faces / "lfw-62x10" / name).iterdir())[:7]:
+            shutil.copy(photo, target / photo.name)
+    events = folder / "events"
+    events.mkdir()
+    for photo in ("frec_obama_and_biden.jpg", "frec_two_people.jpg", "frec_kit_with_rose.jpg"):
+        shutil.copy(faces / "group-photos" / "mixed" / photo, events / photo)
+    for person in ("Barack_Obama", "Joe_Biden", "Kit_Harington", "Rose_Leslie"):
+        for photo in (faces / "group-photos" / "reference" / person).iterdir():
+            shutil.copy(photo, events / f"{person}-{photo.name}")
+    (events / "scan-of-a-receipt.jpg").write_bytes(b"\xff\xd8\xff\xe0 this download broke off")
+    return folder
+
+
+def name_people(library_path: Path) -> None:
+    """Name most groups the way a user would: by looking at who is in them."""
+    with Library.open(library_path) as library:
+        service = PeopleService(library)
+        conn = library.conn
+        for person in queries.people(conn):
+            photos = queries.photos_with(conn, [person.id])
+            folders = [Path(p.path).parent.name for p in photos]
+            files = [Path(p.path).name for p in photos]
+            name = None
+            for key, label in NAMED.items():
+                if folders.count(key) > len(folders) / 2:
+                    name = label
+            for key, label in (("Barack_Obama", "Barack Obama"), ("Joe_Biden", "Joe Biden")):
+                if sum(key in f for f in files) >= 1 and len(photos) >= 2:
+                    name = label
+            if name and not queries.people(conn, name_filter=name):
+                service.name_person(person.id, name)
+        # One face of another person, named: the rest of their faces become suggestions.
+        blair = next(
+            p
+            for p in queries.people(conn)
+            if p.name is None
+            and any("Tony_Blair" in q.path for q in queries.photos_with(conn, [p.id]))
+        )
+        first_face = queries.faces_of(conn, blair.id)[0][0]
+        service.name_face(first_face, "Tony Blair")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--faces",
+        type=Path,
+        default=Path(os.environ.get("ALBUM_FACES", REPO.parent / "shared" / "faces")),
+    )
+    args = parser.parse_args()
+    if not (args.faces / "lfw-62x10").is_dir():
+        sys.exit(f"no face photos at {args.faces}: pass --faces or set ALBUM_FACES")
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        os.environ["XDG_CONFIG_HOME"] = str(root / "config")
+        QSettings.setPath(
+            QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(root / "config")
+        )
+        folder = photo_folder(args.faces, root)
+        application()
+        library_path = root / "library" / "library.db"
+
+        window = create_window(library_path)
+        window.resize(*SIZE)
+        window.show()
+        pump(1.5)
+        shot(window, "01-empty")
+
+        window.add_paths([str(folder)])
+        wait_for(lambda: window.backend.scanning and window.scan_bar.bar.value() >= 8)
+        window.backend.pause_scan()
+        wait_for(lambda: len(window.people.model.rows) >= 2, 60)
+        pump(1.5)
+        shot(window, "02-scanning")
+        window.backend.resume_scan()
+        wait_for(lambda: not window.backend.scanning, 600)
+        wait_for(lambda: not window.backend.jobs.busy, 120)
+        window.close()
+        pump(0.5)
+
+        name_people(library_path)
+        window = create_window(library_path)
+        window.resize(*SIZE)
+        window.show()
+        wait_for(lambda: len(window.people.model.rows) >= 5)
+        shot(window, "03-people")
+        rename(window)
+        shot(window, "04-rename-in-place")
+        window.people.view.closePersistentEditor(window.people.view.currentIndex())
+        pump(0.3)
+
+        blair = next(p for p in window.people.model.rows if p.name == "Tony Blair")
+        window.show_person(blair.id)
+        wait_for(lambda: len(window.person.faces.rows) >= 2)
+        shot(window, "05-person-with-suggestions")
+
+        window.show_page("Review")
+        wait_for(lambda: window.review.faces.current is not None, 60)
+        pump(1.5)
+        shot(window, "06-review")
+
+        window.show_page("Photos")
+        window.photos.show_people(["Barack Obama", "Joe Biden"])
+        wait_for(lambda: 0 < len(window.photos.model.rows) <= 3, 30)
+        shot(window, "07-photos-together")
+
+        photo = window.photos.model.rows[0]
+        viewer = window.open_photo(photo.id, [p.id for p in window.photos.model.rows])
+        viewer.resize(1100, 760)
+        wait_for(lambda: len(viewer.boxes) >= 2, 60)
+        shot(viewer, "08-viewer")
+        viewer.close()
+
+        window.show_page("Folders")
+        wait_for(lambda: window.folders.folders.topLevelItemCount() >= 1, 30)
+        shot(window, "09-folders")
+        window.close()
+        pump(0.5)
+
+
+def rename(window: MainWindow) -> None:
+    """Open the in-place name editor on an unnamed person and type, as a user would."""
+    model = window.people.model
+    row = next(i for i, p in enumerate(model.rows) if p.name is None)
+    index = model.index(row)
+    window.people.view.setCurrentIndex(index)
+    window.people.view.edit(index)
+    pump(0.3)
+    editor = window.people.view.findChild(QLineEdit)
+    if editor is not None:
+        editor.setText("Jennifer Aniston")
+
+
+if __name__ == "__main__":
+    main()

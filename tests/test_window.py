@@ -1,0 +1,275 @@
+"""The album window, offscreen, on real photos: from an empty window to named people.
+
+One QApplication for the session (pytest-qt's), a fresh library per test, and any Qt warning
+fails the test (pyproject: qt_log_level_fail).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QLineEdit, QMessageBox
+
+from album.ui.app import application, create_window
+from album.ui.main_window import MainWindow
+from album.ui.viewer import FaceBox
+from tests.conftest import album, copy_photos, export
+
+WAIT = 180_000  # ms: a real scan on a 2-core machine
+
+
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window's own settings (QSettings) go to a temporary folder, not the user's."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def say_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Answer every question box with Yes, and remember what was asked."""
+    asked: list[str] = []
+
+    def question(parent: object, title: str, text: str, *args: object) -> object:
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    return asked
+
+
+@pytest.fixture(scope="session")
+def photo_folder(tmp_path_factory: pytest.TempPathFactory, lfw_people_session) -> Path:
+    """Three people, eight portraits each, and a photo of two of them side by side."""
+    folder = tmp_path_factory.mktemp("window") / "Pictures"
+    for name in ("Colin_Powell", "Serena_Williams", "Hugo_Chavez"):
+        copy_photos(lfw_people_session[name][:8], folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def lfw_people_session(faces: Path) -> dict[str, list[Path]]:
+    root = faces / "lfw-62x10"
+    return {p.name: sorted(p.iterdir()) for p in sorted(root.iterdir()) if p.is_dir()}
+
+
+@pytest.fixture(scope="session")
+def scanned_library(tmp_path_factory: pytest.TempPathFactory, photo_folder: Path) -> Path:
+    library = tmp_path_factory.mktemp("window-lib") / "template.db"
+    album("scan", photo_folder, "--library", library, "--workers", "2")
+    return library
+
+
+def open_window(qtbot, library: Path) -> MainWindow:
+    application()
+    window = create_window(library)
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+@pytest.fixture
+def window(qtbot, scanned_library: Path, tmp_path: Path) -> MainWindow:
+    library = tmp_path / "library.db"
+    shutil.copy(scanned_library, library)
+    window = open_window(qtbot, library)
+    qtbot.waitUntil(lambda: len(window.people.model.rows) >= 3, timeout=20_000)
+    return window
+
+
+def names_in(library: Path) -> set[str]:
+    with sqlite3.connect(library) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM people WHERE name IS NOT NULL")}
+
+
+def drop(window: MainWindow, paths: list[Path]) -> None:
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    centre = QPointF(window.width() / 2, window.height() / 2)
+    event = QDropEvent(
+        centre,
+        Qt.DropAction.CopyAction,
+        data,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+
+
+def test_empty_window_then_a_dropped_folder_fills_people_while_scanning(
+    qtbot, tmp_path: Path, photo_folder: Path
+):
+    window = open_window(qtbot, tmp_path / "fresh.db")
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty, timeout=30_000)
+    people_seen_during_scan: list[int] = []
+    window.backend.scan_progress.connect(
+        lambda p: people_seen_during_scan.append(len(window.people.model.rows))
+    )
+    with qtbot.waitSignal(window.backend.scan_finished, timeout=WAIT) as finished:
+        drop(window, [photo_folder])
+        assert window.backend.scanning
+    report = finished.args[0]
+    assert report.analyzed == 24 and not report.failed
+    assert max(people_seen_during_scan) >= 1, "people appear only after the scan"
+    qtbot.waitUntil(lambda: len(window.people.model.rows) >= 3, timeout=30_000)
+    assert window.pages.currentWidget() is window.people_stack
+
+
+def test_rename_in_place_is_saved_and_survives_a_rescan(
+    qtbot, window: MainWindow, photo_folder: Path
+):
+    view = window.people.view
+    index = window.people.model.index(0)
+    view.setCurrentIndex(index)
+    view.edit(index)
+    editor = view.findChild(QLineEdit)
+    assert editor is not None
+    editor.setText("Ada Lovelace")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    library = window.backend.library_path
+    qtbot.waitUntil(lambda: "Ada Lovelace" in names_in(library), timeout=30_000)
+    qtbot.waitUntil(
+        lambda: any(p.name == "Ada Lovelace" for p in window.people.model.rows), timeout=10_000
+    )
+    with qtbot.waitSignal(window.backend.scan_finished, timeout=WAIT):
+        window.backend.scan([str(photo_folder)], reanalyze=True)
+    qtbot.waitUntil(lambda: not window.backend.jobs.busy, timeout=30_000)
+    assert "Ada Lovelace" in names_in(library)
+
+
+def test_renaming_to_a_taken_name_asks_then_merges(qtbot, window: MainWindow, say_yes):
+    first, second = window.people.model.rows[:2]
+    window.people.rename(first.id, "Twin")
+    qtbot.waitUntil(lambda: "Twin" in window.people.delegate.names, timeout=30_000)
+    window.people.rename(second.id, "twin")
+    assert say_yes and "already called" in say_yes[0]
+    qtbot.waitUntil(
+        lambda: (
+            sum(1 for p in window.people.model.rows if p.name == "Twin") == 1
+            and all(p.id != second.id for p in window.people.model.rows)
+        ),
+        timeout=10_000,
+    )
+
+
+def test_merge_then_undo_and_redo(qtbot, window: MainWindow, say_yes):
+    before = len(window.people.model.rows)
+    selection = window.people.view.selectionModel()
+    for row in (0, 1):
+        selection.select(window.people.model.index(row), selection.SelectionFlag.Select)
+    assert window.people.merge_button.isEnabled()
+    qtbot.mouseClick(window.people.merge_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.people.model.rows) == before - 1, timeout=30_000)
+    qtbot.waitUntil(lambda: window.undo_action.isEnabled(), timeout=5_000)
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: len(window.people.model.rows) == before, timeout=30_000)
+    qtbot.waitUntil(lambda: window.redo_action.isEnabled(), timeout=5_000)
+    window.redo_action.trigger()
+    qtbot.waitUntil(lambda: len(window.people.model.rows) == before - 1, timeout=30_000)
+
+
+def test_not_this_person_on_the_person_page(qtbot, window: MainWindow):
+    person = window.people.model.rows[0]
+    window.people.rename(person.id, "Serena")
+    qtbot.waitUntil(lambda: window.people.model.rows[0].name == "Serena", timeout=30_000)
+    window.show_person(person.id)
+    page = window.person
+    qtbot.waitUntil(lambda: len(page.faces.rows) == person.faces, timeout=30_000)
+    face_id = page.faces.rows[-1][0]
+    page.face_view.selectionModel().select(
+        page.faces.index(len(page.faces.rows) - 1),
+        page.face_view.selectionModel().SelectionFlag.Select,
+    )
+    assert page.reject_button.text() == "Not Serena" and page.reject_button.isEnabled()
+    qtbot.mouseClick(page.reject_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: face_id not in {r[0] for r in page.faces.rows}, timeout=30_000)
+    with sqlite3.connect(window.backend.library_path) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM rejections WHERE face_id = ? AND person_id = ?",
+            (face_id, person.id),
+        ).fetchone() == (1,)
+
+
+def test_review_yes_and_no_with_the_keyboard(qtbot, window: MainWindow):
+    # Name one face of a group: its other faces become suggestions to review.
+    person = window.people.model.rows[0]
+    window.show_person(person.id)
+    qtbot.waitUntil(lambda: len(window.person.faces.rows) >= 4, timeout=30_000)
+    first_face = window.person.faces.rows[0][0]
+    window.backend.edit(lambda s: s.name_face(first_face, "Colin"))
+    window.show_page("Review")
+    review = window.review.faces
+    qtbot.waitUntil(
+        lambda: review.current is not None and review.current.person == "Colin", timeout=20_000
+    )
+    asked = [review.current.face_id]
+    review.setFocus()
+    qtbot.keyClick(review, Qt.Key.Key_Y)
+    qtbot.waitUntil(
+        lambda: review.current is None or review.current.face_id != asked[0], timeout=5_000
+    )
+    assert review.current is not None
+    asked.append(review.current.face_id)
+    qtbot.keyClick(review, Qt.Key.Key_N)
+    library = window.backend.library_path
+
+    def answered() -> bool:
+        data = {f["id"]: f for p in export(library)["photos"] for f in p["faces"]}
+        return data[asked[0]]["label_source"] == "user" and data[asked[1]]["person"] != "Colin"
+
+    qtbot.waitUntil(answered, timeout=20_000)
+
+
+def test_viewer_draws_a_box_per_face_and_a_drawn_box_adds_one(
+    qtbot, tmp_path: Path, faces: Path, say_yes
+):
+    folder = tmp_path / "group"
+    copy_photos([faces / "group-photos" / "mixed" / "frec_obama_and_biden.jpg"], folder)
+    library = tmp_path / "group.db"
+    album("scan", folder, "--library", library)
+    photo = export(library)["photos"][0]
+    window = open_window(qtbot, library)
+    viewer = window.open_photo(photo["id"], [photo["id"]])
+    qtbot.addWidget(viewer)
+    qtbot.waitUntil(lambda: len(viewer.boxes) == len(photo["faces"]) > 0, timeout=20_000)
+    assert all(isinstance(b, FaceBox) for b in viewer.boxes)
+    # A rectangle drawn where nobody is: added as a face, encoded and stored.
+    _top, right, _bottom, left = photo["faces"][0]["box"]
+    side = right - left
+    empty_spot = (10, 10 + side, 10 + side, 10)
+    from PySide6.QtCore import QRectF
+
+    viewer.add_face(QRectF(empty_spot[3], empty_spot[0], side, side))
+    qtbot.waitUntil(lambda: len(viewer.boxes) == len(photo["faces"]) + 1, timeout=60_000)
+    assert any(f["manual"] for f in export(library)["photos"][0]["faces"])
+
+
+def test_window_stays_responsive_during_a_real_scan(qtbot, tmp_path: Path, photo_folder: Path):
+    window = open_window(qtbot, tmp_path / "responsive.db")
+    delays: list[float] = []
+    last = [time.monotonic()]
+    timer = QTimer()
+    timer.setInterval(50)
+
+    def tick() -> None:
+        now = time.monotonic()
+        delays.append(now - last[0] - 0.05)
+        last[0] = now
+
+    timer.timeout.connect(tick)
+    timer.start()
+    with qtbot.waitSignal(window.backend.scan_finished, timeout=WAIT):
+        window.add_paths([str(photo_folder)])
+    qtbot.waitUntil(lambda: not window.backend.jobs.busy, timeout=30_000)
+    timer.stop()
+    assert len(delays) > 20
+    worst = max(delays)
+    print(f"longest GUI-thread stall during the scan: {worst * 1000:.0f} ms ({len(delays)} ticks)")
+    assert worst < 0.25, f"the GUI thread stalled {worst * 1000:.0f} ms"
