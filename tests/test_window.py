@@ -107,17 +107,20 @@ def test_empty_window_then_a_dropped_folder_fills_people_while_scanning(
     qtbot, tmp_path: Path, photo_folder: Path
 ):
     window = open_window(qtbot, tmp_path / "fresh.db")
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty, timeout=30_000)
-    people_seen_during_scan: list[int] = []
-    window.backend.scan_progress.connect(
-        lambda p: people_seen_during_scan.append(len(window.people.model.rows))
-    )
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty, timeout=10_000)
+    drop(window, [photo_folder])
+    assert window.backend.scanning
+    qtbot.waitUntil(lambda: window.scan_bar.isVisible(), timeout=30_000)
+    qtbot.waitUntil(lambda: window.scan_bar.bar.value() >= 10, timeout=WAIT)
+    window.scan_bar.pause.click()  # the user pauses half-way: people are already there
+    assert window.backend.scan_paused
+    qtbot.waitUntil(lambda: len(window.people.model.rows) >= 1, timeout=60_000)
+    assert window.backend.scanning
+    assert "Paused" in window.scan_bar.label.text()
     with qtbot.waitSignal(window.backend.scan_finished, timeout=WAIT) as finished:
-        drop(window, [photo_folder])
-        assert window.backend.scanning
+        window.scan_bar.pause.click()
     report = finished.args[0]
     assert report.analyzed == 24 and not report.failed
-    assert max(people_seen_during_scan) >= 1, "people appear only after the scan"
     qtbot.waitUntil(lambda: len(window.people.model.rows) >= 3, timeout=30_000)
     assert window.pages.currentWidget() is window.people_stack
 

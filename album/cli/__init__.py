@@ -8,6 +8,7 @@ listed); 1 something went wrong; 2 a bad argument; 130 cancelled with Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import sys
 from collections.abc import Sequence
 
@@ -43,6 +44,9 @@ def _with_command(argv: list[str], names: set[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # In a frozen (bundled) album each scan worker starts this same executable: this makes it
+    # run the worker instead of the command line. A no-op everywhere else.
+    multiprocessing.freeze_support()
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     names = set(commands.names())

@@ -6,9 +6,9 @@ import argparse
 import platform
 
 from album import __version__
-from album.cli import library_commands, people_commands, scan_command
+from album.cli import desktop_commands, library_commands, people_commands, scan_command
 
-_MODULES = (scan_command, library_commands, people_commands)
+_MODULES = (scan_command, library_commands, people_commands, desktop_commands)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -1,36 +1,30 @@
 """Cluster face embeddings into people without ever building an n x n matrix.
 
-Why this method. Dense average-linkage clustering is the quality bar on dlib descriptors, but it
-needs all n^2 distances. Its usual sparse shortcuts fail for known reasons: averaging only the
-k-NN graph's edges chains people together, and counting missing pairs as "far" splits the people
-seen most often. Here the average is always over *all* pairs, yet costs O(d) per cluster pair:
+Dense average linkage is the quality bar on dlib descriptors but needs all n^2 distances, and its
+two obvious sparse shortcuts fail: averaging only the k-NN graph's edges chains people together,
+counting missing pairs as "far" splits the people seen most often. Here:
 
-* The linkage is the average **squared** distance. It follows exactly from per-cluster sums
-  (count, sum of vectors, sum of squared norms) = ||centroid_A - centroid_B||^2 + spread_A +
-  spread_B, and on LFW it scores like plain average linkage (0.927/0.959 vs 0.928/0.961).
-* The k-NN graph only proposes *which* pairs to look at. Two clusters whose average squared
-  distance is below t^2 have at least one pair of faces closer than t, so with every edge shorter
-  than t present the candidates are complete: the sparse run is the dense algorithm.
-* The merge threshold grows with cluster size (0.49 for two single faces, up to 0.55): an average
-  over many faces is a steadier estimate than one distance. Large clusters must also have close
-  centroids, which stops two tight, similar-looking people from merging (dlib compresses some
-  regions of face space, so their average distance alone looks like one person's).
-* Faces in one photo, and explicit cannot-link pairs, never share a cluster.
+* The linkage is the average *squared* distance over all pairs of two clusters' faces. It follows
+  exactly from per-cluster sums (count, vector sum, sum of squared norms), so no pair is ever
+  missing, and on LFW it scores like plain average linkage (dense: 0.927/0.959 vs 0.928/0.961).
+* A k-NN graph only proposes which clusters to compare: two clusters whose average squared
+  distance is below r^2 have at least one pair of faces closer than r.
+* Merging runs in rounds of mutual nearest neighbours (see ``_agglomerate``), vectorised.
+* Three rules, each measured, decide which pairs may merge (see ``_allowed``): a cut that grows
+  with cluster size, a centroid guard against look-alikes, and a ratio test for stragglers.
+* Faces of one photo, and explicit cannot-link pairs, never share a cluster.
 
-The k-NN graph comes from an inverted-file search (k-means cells, each probing its nearest cells),
-which at 150,000 faces finds over 99.8% of the edges shorter than 0.5 in seconds.
+On LFW (12,617 faces, 5,518 people) this scores BCubed F 0.938 / pairwise F 0.962 against 0.927 /
+0.946 for dense average linkage at 0.5; 150,000 faces take about 20 s and under 1 GB.
 """
 
 from __future__ import annotations
 
-import heapq
-import math
-import os
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+
+from album.people.knn import knn_graph
 
 __all__ = ["DEFAULT_THRESHOLD", "carry_identities", "cluster_faces"]
 
@@ -40,9 +34,12 @@ DEFAULT_THRESHOLD = 0.49
 _GROWTH = 0.06  # how far the threshold rises for large clusters: thr = t + g * (1 - 1/sqrt(m))
 _GUARD_SIZE = 5  # clusters at least this big must also have close centroids ...
 _GUARD_CENTROID = 0.30  # ... closer than this (same-person halves: < 0.15; look-alikes: > 0.33)
+_STAR = 4  # a cluster this many times bigger may absorb several small ones in one round
+_JOIN_SIZE = 3  # stragglers this small may join a big cluster by the ratio test ...
+_JOIN_REACH = 0.03  # ... if centroids are within threshold + this ...
+_JOIN_RATIO = 0.85  # ... and this much closer than the straggler's next neighbour
+_REACH = 0.11  # graph radius beyond threshold: must see the ratio test's next neighbours
 _K = 12  # neighbours per face; quality on LFW is flat from 8 to 50
-_NPROBE = 16  # cells searched per cell: 99.9% of the edges under 0.5 at 50,000 faces
-_BRUTE_MAX = 4096  # below this one exact block is cheaper than k-means
 
 
 def cluster_faces(
@@ -72,8 +69,8 @@ def cluster_faces(
     if n == 0:
         return np.empty(0, dtype=np.int64)
     tags = _constraint_tags(n, groups, cannot_link)
-    rows, cols = knn_graph(x, k, threshold + _GROWTH)
-    roots = _average_linkage(x, rows, cols, threshold, tags)
+    rows, cols = knn_graph(x, k, threshold + _REACH)
+    roots = _agglomerate(x, rows, cols, threshold, tags)
     return _relabel(roots, min_cluster_size)
 
 
@@ -140,130 +137,201 @@ def _constraint_tags(
     return tags if next_tag else None
 
 
-def _average_linkage(
+class _Clusters:
+    """Running sums per cluster (indexed by its root face), enough for every linkage in O(dim)."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        self.sums = x.astype(np.float64)
+        self.sums -= self.sums.mean(axis=0)  # smaller numbers, less cancellation below
+        self.sq = np.einsum("ij,ij->i", self.sums, self.sums)
+        self.size = np.ones(x.shape[0])
+        self.centre = self.sums.astype(np.float32)
+        self.mean_sq = self.sq.copy()  # mean squared norm of the members
+        self.centre_sq = self.sq.copy()  # squared norm of the centroid
+        self.parent = np.arange(x.shape[0])
+
+    def link(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Average squared distance between the members of clusters a and b."""
+        return self.mean_sq[a] + self.mean_sq[b] - 2.0 * _row_dots(self.centre, a, b)
+
+    def gap2(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Squared distance between the centroids of clusters a and b."""
+        return self.centre_sq[a] + self.centre_sq[b] - 2.0 * _row_dots(self.centre, a, b)
+
+    def merge(self, gone: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        """Fold each cluster gone[i] into keep[i] (a keep may take several); return the keeps."""
+        np.add.at(self.size, keep, self.size[gone])
+        np.add.at(self.sums, keep, self.sums[gone])
+        np.add.at(self.sq, keep, self.sq[gone])
+        self.parent[gone] = keep
+        grown = np.unique(keep)
+        sums, size = self.sums[grown], self.size[grown]
+        self.centre[grown] = sums / size[:, None]
+        self.mean_sq[grown] = self.sq[grown] / size
+        self.centre_sq[grown] = np.einsum("ij,ij->i", sums, sums) / size**2
+        return grown
+
+
+def _agglomerate(
     x: np.ndarray,
     rows: np.ndarray,
     cols: np.ndarray,
     threshold: float,
     tags: list[set[int] | None] | None,
 ) -> np.ndarray:
-    """Greedy average-squared-distance linkage on graph edges; returns each face's root face.
+    """Merge clusters in rounds over the graph's edges; returns each face's root face.
 
-    A heap holds candidate pairs keyed by their linkage. When a cluster grows, pairs through the
-    smaller side are recomputed at once; the bigger side's other pairs are re-checked lazily when
-    they surface (a version number tells a stale key), because merging in a far-away cluster only
-    raises them. Pairs refused for size or centroid reasons are retried when a side grows by 25%.
+    Each round every cluster finds its nearest neighbour among the pairs allowed to merge, and
+    all mutual nearest pairs merge at once. Average linkage is "reducible", so that is the same
+    result as merging one closest pair at a time (Müllner 2011; RAC, Dhulipala et al. 2023), but
+    vectorised: 150,000 faces take tens of rounds instead of 150,000 Python-level steps. One
+    liberty: a cluster at least 4x bigger absorbs, in the same round, every smaller cluster whose
+    nearest neighbour it is; its average barely moves, and the rounds stop crawling one straggler
+    at a time (641 rounds -> 41 at 150,000 faces; LFW pairwise F 0.960 -> 0.966).
     """
     n = x.shape[0]
-    xc = x.astype(np.float64)
-    xc -= xc.mean(axis=0)  # smaller sums, less cancellation in Q - 2 S.S
-    sums = xc
-    sq = np.einsum("ij,ij->i", xc, xc).tolist()
-    size = [1] * n
-    version = [0] * n
-    parent = list(range(n))
-    nbr: list[set[int]] = [set() for _ in range(n)]
-    refused: list[set[int]] = [set() for _ in range(n)]
-    refused_at = [1] * n
-    limit = threshold + _GROWTH
-    limit2 = limit * limit
-    guard2 = _GUARD_CENTROID * _GUARD_CENTROID
+    c = _Clusters(x)
+    u, v = rows, cols
+    val = c.link(u, v)
+    limit2 = (threshold + _REACH) ** 2
+    while True:
+        alive = val < limit2  # a pair past the reach never comes back (reducibility)
+        u, v, val = u[alive], v[alive], val[alive]
+        ok = _allowed(c, u, v, val, threshold, limit2)
+        a, b, best = _nearest(n, u[ok], v[ok], val[ok])
+        if a.size == 0:
+            break
+        size = c.size
+        mutual = np.full(n, -1)
+        mutual[a] = b
+        small = size[b] >= _STAR * size[a]  # a is tiny next to its nearest neighbour b
+        even = (mutual[b] == a) & ~small & (size[a] < _STAR * size[b])
+        locked = np.zeros(n, dtype=bool)
+        locked[a[even]] = True
+        leaving = np.zeros(n, dtype=bool)
+        leaving[a[small]] = True
+        smaller = (size[a] < size[b]) | ((size[a] == size[b]) & (a > b))
+        pick = (even & smaller) | (small & ~locked[a] & ~locked[b] & ~leaving[b])
+        gone, keep = a[pick], b[pick]
+        if tags is not None:
+            gone, keep, refused = _respect_constraints(tags, gone, keep, best[gone])
+            if refused.size:  # tags only accumulate: a refused pair can never merge
+                allowed = ~np.isin(np.minimum(u, v) * n + np.maximum(u, v), refused)
+                u, v, val = u[allowed], v[allowed], val[allowed]
+                if gone.size == 0:
+                    continue
+        if gone.size == 0:
+            break
+        grown = c.merge(gone, keep)
+        rep = np.arange(n)
+        rep[gone] = keep
+        touched = np.zeros(n, dtype=bool)
+        touched[grown] = True
+        touched[gone] = True
+        moved = touched[u] | touched[v]
+        mu, mv = rep[u[moved]], rep[v[moved]]
+        key = np.unique(np.minimum(mu, mv) * n + np.maximum(mu, mv))
+        key = key[key // n != key % n]
+        stay = ~moved
+        u = np.concatenate((u[stay], key // n))
+        v = np.concatenate((v[stay], key % n))
+        val = np.concatenate((val[stay], c.link(key // n, key % n)))
+    return _roots(c.parent)
 
-    def link(a: int, b: int) -> float:
-        na, nb = size[a], size[b]
-        return (nb * sq[a] + na * sq[b] - 2.0 * float(sums[a] @ sums[b])) / (na * nb)
 
-    def drop(a: int, b: int) -> None:
-        nbr[a].discard(b)
-        nbr[b].discard(a)
-        refused[a].discard(b)
-        refused[b].discard(a)
+def _allowed(
+    c: _Clusters, u: np.ndarray, v: np.ndarray, val: np.ndarray, threshold: float, limit2: float
+) -> np.ndarray:
+    """Which pairs may merge now: three rules, each measured on LFW and LFW 62x10.
 
-    heap: list[tuple[float, int, int, int, int]] = []
-    d2 = np.empty(rows.size)
-    for s in range(0, rows.size, 65536):  # exact float64 distances, in bounded memory
-        diff = xc[rows[s : s + 65536]] - xc[cols[s : s + 65536]]
-        d2[s : s + 65536] = np.einsum("ij,ij->i", diff, diff)
-    for a, b, v in zip(rows.tolist(), cols.tolist(), d2.tolist(), strict=True):
-        if v < limit2:
-            nbr[a].add(b)
-            nbr[b].add(a)
-            heap.append((v, a, b, 0, 0))
-    heapq.heapify(heap)
-
-    while heap:
-        key, a, b, va, vb = heapq.heappop(heap)
-        if parent[a] != a or parent[b] != b or b not in nbr[a]:
-            continue
-        if va != version[a] or vb != version[b]:
-            key = link(a, b)
-            if key >= limit2:
-                drop(a, b)
-                continue
-            heapq.heappush(heap, (key, a, b, version[a], version[b]))
-            continue
-        ta, tb = (tags[a], tags[b]) if tags is not None else (None, None)
-        if ta is not None and tb is not None and not ta.isdisjoint(tb):
-            drop(a, b)  # constraints only accumulate: these two can never merge
-            continue
-        na, nb = size[a], size[b]
-        cut = threshold + _GROWTH * (1.0 - 1.0 / math.sqrt(2.0 * na * nb / (na + nb)))
-        if key >= cut * cut or (
-            min(na, nb) >= _GUARD_SIZE
-            and float(np.sum((sums[a] / na - sums[b] / nb) ** 2)) >= guard2
-        ):
-            refused[a].add(b)
-            refused[b].add(a)
-            continue
-        if nb > na or (nb == na and b < a):
-            a, b = b, a
-        # Merge b into a.
-        parent[b] = a
-        sums[a] += sums[b]
-        sq[a] += sq[b]
-        size[a] += size[b]
-        version[a] += 1
-        if tags is not None and tb is not None:
-            if ta is None or len(ta) < len(tb):
-                ta, tb = tb, ta
-            if tb is not None:
-                ta |= tb
-            tags[a] = ta
-        moved = nbr[b]
-        moved.discard(a)
-        nbr[a].discard(b)
-        for c in moved:
-            nbr[c].discard(b)
-            nbr[c].add(a)
-            refused[c].discard(b)
-        nbr[a] |= moved
-        nbr[b] = set()
-        refused[a].discard(b)
-        refused[b] = set()
-        touched = moved
-        if refused[a] and size[a] >= 1.25 * refused_at[a]:
-            touched = moved | refused[a]
-            for c in refused[a]:
-                refused[c].discard(a)
-            refused[a] = set()
-            refused_at[a] = size[a]
-        if not touched:
-            continue
-        others = np.fromiter(touched, dtype=np.int64, count=len(touched))
-        counts = np.array([size[c] for c in others.tolist()], dtype=np.float64)
-        sq_others = np.array([sq[c] for c in others.tolist()], dtype=np.float64)
-        values = (counts * sq[a] + size[a] * sq_others - 2.0 * (sums[others] @ sums[a])) / (
-            counts * size[a]
+    1. The linkage cut grows with cluster size, from ``threshold`` for two single faces towards
+       ``threshold + 0.06``: an average over many faces is a steadier estimate than one distance.
+    2. Clusters of 5+ faces need centroids closer than 0.30: two tight clusters of look-alikes
+       (dlib packs some groups of faces close together) have a small average distance but
+       distinct centres; one person's halves have centroids within about 0.15.
+    3. A straggler (1-3 faces) may join a cluster 4x its size beyond the cut when that cluster is
+       its nearest neighbour, centroids are within ``threshold + 0.03`` and clearly closer (0.85x)
+       than its next neighbour. In a crowd of strangers (the long tail) the ratio test refuses;
+       an odd photo of a well-known person, with nobody else near, is let in.
+    """
+    size = c.size
+    nu, nv = size[u], size[v]
+    cut = threshold + _GROWTH * (1.0 - 1.0 / np.sqrt(2.0 * nu * nv / (nu + nv)))
+    ok = val < cut * cut
+    big = np.flatnonzero(ok & (np.minimum(nu, nv) >= _GUARD_SIZE))
+    ok[big[c.gap2(u[big], v[big]) >= _GUARD_CENTROID**2]] = False
+    n = size.size
+    has, first, _ = _nearest(n, u, v, val)
+    nearest = np.full(n, -1)
+    nearest[has] = first
+    src, dst = np.concatenate((u, v)), np.concatenate((v, u))
+    link = np.concatenate((val, val))
+    other = dst != nearest[src]
+    second = np.full(n, limit2)
+    np.minimum.at(second, src[other], link[other])
+    for j, k in ((u, v), (v, u)):  # j joins k
+        cand = np.flatnonzero(
+            ~ok & (size[j] <= _JOIN_SIZE) & (size[k] >= _STAR * size[j]) & (nearest[j] == k)
         )
-        ver_a = version[a]
-        for c, v in zip(others.tolist(), values.tolist(), strict=True):
-            if v >= limit2:
-                drop(a, c)
-            elif a < c:
-                heapq.heappush(heap, (v, a, c, ver_a, version[c]))
-            else:
-                heapq.heappush(heap, (v, c, a, version[c], ver_a))
-    return _roots(np.asarray(parent, dtype=np.int64))
+        gap2 = c.gap2(j[cand], k[cand])
+        join = (gap2 < (threshold + _JOIN_REACH) ** 2) & (gap2 < _JOIN_RATIO**2 * second[j[cand]])
+        ok[cand[join]] = True
+    return ok
+
+
+def _nearest(
+    n: int, u: np.ndarray, v: np.ndarray, val: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each cluster's nearest neighbour over the given pairs: (clusters, neighbours, links).
+
+    Equal links go to the lowest index, so the result never depends on the order of the pairs.
+    """
+    src, dst = np.concatenate((u, v)), np.concatenate((v, u))
+    link = np.concatenate((val, val))
+    best = np.full(n, np.inf)
+    np.minimum.at(best, src, link)
+    tie = link == best[src]
+    nearest = np.full(n, n)
+    np.minimum.at(nearest, src[tie], dst[tie])
+    a = np.flatnonzero(nearest < n)
+    return a, nearest[a], best
+
+
+def _row_dots(m: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """m[a] . m[b] row by row, in chunks: gathering a million 128-D rows at once costs 1 GB."""
+    out = np.empty(a.size)
+    for s in range(0, a.size, 32768):
+        out[s : s + 32768] = np.einsum("ij,ij->i", m[a[s : s + 32768]], m[b[s : s + 32768]])
+    return out
+
+
+def _respect_constraints(
+    tags: list[set[int] | None], gone: np.ndarray, keep: np.ndarray, link: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Drop this round's merges that would join constrained faces; best links are tried first.
+
+    Returns the accepted (gone, keep) and the refused pairs' edge keys (min * n + max) so they
+    leave the graph for good: tags only accumulate, so a refused pair can never merge.
+    """
+    n = len(tags)
+    order = np.lexsort((gone, link))
+    accepted = np.zeros(gone.size, dtype=bool)
+    refused: list[int] = []
+    for i in order.tolist():
+        g, k = int(gone[i]), int(keep[i])
+        tg, tk = tags[g], tags[k]
+        if tg is not None and tk is not None:
+            if not tg.isdisjoint(tk):
+                refused.append(min(g, k) * n + max(g, k))
+                continue
+            if len(tk) < len(tg):
+                tg, tk = tk, tg
+            tk |= tg
+            tags[k] = tk
+        elif tg is not None:
+            tags[k] = tg
+        accepted[i] = True
+    return gone[accepted], keep[accepted], np.asarray(refused, dtype=np.int64)
 
 
 def _roots(parent: np.ndarray) -> np.ndarray:
@@ -285,104 +353,3 @@ def _relabel(roots: np.ndarray, min_cluster_size: int) -> np.ndarray:
     kept = np.flatnonzero(keep)
     rank[kept[np.argsort(first[kept], kind="stable")]] = np.arange(kept.size)
     return rank[inverse.ravel()]
-
-
-def knn_graph(x: np.ndarray, k: int, radius: float) -> tuple[np.ndarray, np.ndarray]:
-    """Edges (i < j, sorted) where j is among i's k nearest faces and closer than ``radius``.
-
-    An inverted file: k-means cells (about 2 sqrt(n)), and each face is compared with the faces of
-    its 16 nearest cells, one matrix product per cell for all faces that probe it. Brute force at
-    150,000 faces is 3e12 flops (over a minute on two cores); this does about 1/25 of it, and
-    finds 97% of the exact graph's edges on LFW with identical clustering. BLAS is held to one
-    thread and cells run on a thread pool: many small products ran 2.4x slower on 2 BLAS threads.
-    """
-    n = x.shape[0]
-    cells = 1 if n <= _BRUTE_MAX else int(2 * math.sqrt(n))
-    probe = min(_NPROBE, cells)
-    width = k + 1  # slots per (face, probed cell); +1 because a face finds itself
-    r2 = np.float32(radius * radius)
-    with threadpool_limits(limits=1, user_api="blas"):
-        centres = _kmeans(x, cells) if cells > 1 else x[:1]
-        own, probes = _nearest_centres(x, centres, probe)
-        xsq = np.einsum("ij,ij->i", x, x)
-        # Augmented rows make one product give squared distances: [x, 1, |x|^2].[-2y, |y|^2, 1].
-        left = np.hstack([x, np.ones((n, 1), np.float32), xsq[:, None]])
-        order = np.argsort(own, kind="stable")
-        start = np.searchsorted(own[order], np.arange(cells + 1))
-        right = np.hstack([-2.0 * x, xsq[:, None], np.ones((n, 1), np.float32)])[order]
-        by_cell = np.argsort(probes.ravel(), kind="stable")  # (face, rank) entries, per cell
-        cell_start = np.searchsorted(probes.ravel()[by_cell], np.arange(cells + 1))
-        best = np.full((n, probe * width), np.inf, dtype=np.float32)
-        found = np.full((n, probe * width), -1, dtype=np.int64)
-
-        def search(cell: int) -> None:
-            entries = by_cell[cell_start[cell] : cell_start[cell + 1]]
-            members = order[start[cell] : start[cell + 1]]
-            if entries.size == 0 or members.size == 0:
-                return
-            block = max(1, (1 << 22) // members.size)  # bound the distance block to 16 MB
-            for e0 in range(0, entries.size, block):
-                queries, rank = np.divmod(entries[e0 : e0 + block], probe)
-                dist = left[queries] @ right[start[cell] : start[cell + 1]].T
-                hit = dist < r2
-                over = np.count_nonzero(hit, axis=1) > width
-                if over.any():  # keep the `width` nearest (partition: 5x faster than argpartition)
-                    kth = np.partition(dist[over], width - 1, axis=1)[:, width - 1]
-                    hit[over] &= dist[over] <= kth[:, None]
-                row, col = np.nonzero(hit)
-                per_row = np.bincount(row, minlength=queries.size)
-                pos = np.arange(row.size) - (np.cumsum(per_row) - per_row)[row]
-                row, col, pos = row[pos < width], col[pos < width], pos[pos < width]  # ties
-                slots = rank[row] * width + pos
-                best[queries[row], slots] = dist[row, col]
-                found[queries[row], slots] = members[col]
-
-        workers = max(1, min(4, os.cpu_count() or 1))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(search, range(cells)))
-    keys = []
-    for s in range(0, n, 16384):  # each face's k nearest over all its probed cells
-        d, j = best[s : s + 16384], found[s : s + 16384]
-        if d.shape[1] > width:
-            cols = np.argpartition(d, width - 1, axis=1)[:, :width]
-            d, j = np.take_along_axis(d, cols, axis=1), np.take_along_axis(j, cols, axis=1)
-        i = np.broadcast_to(np.arange(s, s + d.shape[0])[:, None], d.shape)
-        keep = (d < r2) & (j >= 0) & (j != i)
-        i, j = i[keep], j[keep]
-        keys.append(np.minimum(i, j) * n + np.maximum(i, j))
-    key = np.unique(np.concatenate(keys))
-    return key // n, key % n
-
-
-def _kmeans(x: np.ndarray, cells: int, iterations: int = 8) -> np.ndarray:
-    """Lloyd's k-means on a fixed-seed sample: cells only need to be roughly right, and cheap."""
-    rng = np.random.default_rng(0)
-    sample = x[np.sort(rng.choice(x.shape[0], min(x.shape[0], 32 * cells), replace=False))]
-    centres = sample[np.sort(rng.choice(sample.shape[0], cells, replace=False))].copy()
-    for _ in range(iterations):
-        assign, _ = _nearest_centres(sample, centres, 1)
-        counts = np.bincount(assign, minlength=cells)
-        totals = np.zeros((cells, x.shape[1]))
-        np.add.at(totals, assign, sample)
-        full = counts > 0  # an empty cell keeps its old centre
-        centres[full] = (totals[full] / counts[full, None]).astype(np.float32)
-    return centres
-
-
-def _nearest_centres(
-    x: np.ndarray, centres: np.ndarray, count: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each face's nearest centre, and its ``count`` nearest (unordered, nearest included)."""
-    csq = np.einsum("ij,ij->i", centres, centres)
-    own = np.empty(x.shape[0], dtype=np.int64)
-    near = np.empty((x.shape[0], count), dtype=np.int64)
-    for s in range(0, x.shape[0], 8192):
-        g = x[s : s + 8192] @ centres.T
-        g *= -2.0
-        g += csq
-        own[s : s + 8192] = np.argmin(g, axis=1)
-        if count < centres.shape[0]:
-            near[s : s + 8192] = np.argpartition(g, count - 1, axis=1)[:, :count]
-        else:
-            near[s : s + 8192] = np.arange(count)
-    return own, near

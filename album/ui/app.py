@@ -20,6 +20,7 @@ from album.store.library import LibraryError
 from album.ui.backend import Backend
 from album.ui.dialogs import LIBRARY_KEY, WORKERS_KEY, app_settings
 from album.ui.main_window import MainWindow
+from album.ui.single_instance import SingleInstance
 from album.ui.style import STYLESHEET
 
 RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
@@ -67,28 +68,24 @@ def run_app(args: argparse.Namespace) -> int:
     if missing:
         print(f"album: no such file or folder: {missing[0]}", file=sys.stderr)
         return 2
-    instance = None
-    try:
-        from album.ui.single_instance import SingleInstance
-    except ImportError:
-        SingleInstance = None  # optional until it lands
-    if SingleInstance is not None:
-        instance = SingleInstance(str(library))
+    instance = SingleInstance(str(library))
+    if instance.hand_over(folders):
+        print("album is already open: the folders went to its window.", file=sys.stderr)
+        return 0
+    if not instance.listen():  # lost a start-up race: the winner is listening now
         if instance.hand_over(folders):
-            print("album is already open: the folders went to its window.", file=sys.stderr)
             return 0
-        instance.listen()
+        print("album: another album is starting on this library; try again", file=sys.stderr)
+        return 1
     try:
         window = create_window(library)
     except LibraryError as exc:
         QMessageBox.critical(None, "album cannot open its library", str(exc))
         return 1
-    if instance is not None:
-        instance.received.connect(lambda paths: (window.add_paths(paths), window.raise_()))
+    instance.received.connect(window.open_paths)
     window.show()
     if folders:
         window.add_paths(folders)
     code = app.exec()
-    if instance is not None:
-        instance.close()
+    instance.close()
     return code

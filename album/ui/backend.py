@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from album.config import Settings
 from album.people.service import PeopleService
@@ -49,6 +49,8 @@ class Backend(QObject):
         self._people_update_queued = False
         self._progress_from_thread.connect(self.scan_progress)
         self._commit_from_thread.connect(self._after_commit)
+        self._regroup_timer = QTimer(self, singleShot=True)
+        self._regroup_timer.timeout.connect(lambda: self._update_people(recluster=True))
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -148,13 +150,18 @@ class Backend(QObject):
         return self._scanner is not None and self._scanner.paused
 
     def _after_commit(self, committed: Committed) -> None:
-        """New faces are in the library: show them, and now and then regroup people."""
+        """New faces are in the library: show them, and regroup people at most every few
+        seconds (the last commits are always regrouped, even when no more follow)."""
         self.changed.emit()
-        if time.monotonic() - self._last_people_update > PEOPLE_REFRESH_SECONDS:
+        waited = time.monotonic() - self._last_people_update
+        if waited > PEOPLE_REFRESH_SECONDS:
             self._update_people(recluster=True)
+        elif not self._regroup_timer.isActive():
+            self._regroup_timer.start(int((PEOPLE_REFRESH_SECONDS - waited) * 1000) + 1)
 
     def _scan_done(self, report: ScanReport) -> None:
         self._scanner = None
+        self._regroup_timer.stop()
         self._update_people(recluster=True)
         self.scan_finished.emit(report)
         word = "cancelled" if report.cancelled else "finished"
@@ -170,6 +177,8 @@ class Backend(QObject):
 
     def _update_people(self, *, recluster: bool) -> None:
         if self._people_update_queued:
+            if not self._regroup_timer.isActive():  # busy: look again once it is done
+                self._regroup_timer.start(int(PEOPLE_REFRESH_SECONDS * 1000))
             return
         self._people_update_queued = True
         self._last_people_update = time.monotonic()

@@ -1,13 +1,19 @@
 """Running work off the GUI thread and getting the answer back onto it.
 
 Every query, edit, thumbnail decode and scan runs on a QThreadPool. The callback that receives
-its result runs on the GUI thread: a small relay QObject, created on the GUI thread, receives the
-worker's signal through a queued connection. Edits and people updates share one pool of a single
-thread, so they reach the library one at a time, in the order the user made them.
+its result runs on the GUI thread: the worker emits a signal of this long-lived object (it lives
+on the GUI thread), tagged with the job's number, through a queued connection.
+
+No QObject is made per job: a worker thread that dropped the last reference to one would
+destroy it on the wrong thread, which crashes PySide (seen as a segfault in ~QObject). The
+runnable holds only plain Python values and this object's signals. Edits and people updates
+share a pool of a single thread, so they reach the library one at a time, in the order the
+user made them.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import traceback
 from collections.abc import Callable
@@ -20,6 +26,9 @@ from album.store.library import Library
 
 _local = threading.local()
 
+Done = Callable[[Any], None]
+Failed = Callable[[str], None]
+
 
 def thread_library(path: Path) -> Library:
     """This worker thread's own connection to the library (SQLite connections are per thread)."""
@@ -31,70 +40,32 @@ def thread_library(path: Path) -> Library:
     return library
 
 
-class _Signals(QObject):
-    done = Signal(object)
-    failed = Signal(str)
-
-
-class _Relay(QObject):
-    """Lives on the GUI thread; its slots run the callbacks there."""
-
-    def __init__(
-        self,
-        jobs: Jobs,
-        on_done: Callable[[Any], None] | None,
-        on_failed: Callable[[str], None] | None,
-    ) -> None:
-        super().__init__(jobs)
-        self._jobs = jobs
-        self._on_done = on_done
-        self._on_failed = on_failed
-
-    @Slot(object)
-    def done(self, value: object) -> None:
-        try:
-            if self._on_done is not None and not self._jobs.closed:
-                self._on_done(value)
-        finally:
-            self._finish()
-
-    @Slot(str)
-    def failed(self, message: str) -> None:
-        try:
-            if self._jobs.closed:
-                pass  # the window is gone: nobody to tell
-            elif self._on_failed is not None:
-                self._on_failed(message)
-            else:
-                self._jobs.failed.emit(message)
-        finally:
-            self._finish()
-
-    def _finish(self) -> None:
-        self._jobs._pending.discard(self)
-        self.deleteLater()
-
-
 class _Task(QRunnable):
-    def __init__(self, fn: Callable[[], Any], signals: _Signals) -> None:
+    def __init__(self, fn: Callable[[], Any], number: int, jobs: Jobs) -> None:
         super().__init__()
         self._fn = fn
-        self._signals = signals
+        self._number = number
+        self._done = jobs._finished
+        self._failed = jobs._crashed
 
     def run(self) -> None:
         try:
             value = self._fn()
         except Exception as exc:  # shown to the user; the traceback helps a bug report
             traceback.print_exc()
-            self._signals.failed.emit(str(exc) or type(exc).__name__)
-            return
-        self._signals.done.emit(value)
+            self._failed.emit(self._number, str(exc) or type(exc).__name__)
+        else:
+            self._done.emit(self._number, value)
+        finally:
+            self._fn = None  # type: ignore[assignment]  # drop the closure here, not later
 
 
 class Jobs(QObject):
     """Background work for the window: `read` for queries and pictures, `write` for edits."""
 
     failed = Signal(str)  # a job without its own error handler failed
+    _finished = Signal(int, object)
+    _crashed = Signal(int, str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -102,22 +73,19 @@ class Jobs(QObject):
         self._read.setMaxThreadCount(3)
         self._write = QThreadPool(self)
         self._write.setMaxThreadCount(1)
-        self._pending: set[_Relay] = set()
+        self._callbacks: dict[int, tuple[Done | None, Failed | None]] = {}
+        self._numbers = itertools.count(1)
         self.closed = False  # the window went away: results are dropped, not delivered
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._crashed.connect(self._report, Qt.ConnectionType.QueuedConnection)
 
     def read(
-        self,
-        fn: Callable[[], Any],
-        on_done: Callable[[Any], None] | None = None,
-        on_failed: Callable[[str], None] | None = None,
+        self, fn: Callable[[], Any], on_done: Done | None = None, on_failed: Failed | None = None
     ) -> None:
         self._start(self._read, fn, on_done, on_failed)
 
     def write(
-        self,
-        fn: Callable[[], Any],
-        on_done: Callable[[Any], None] | None = None,
-        on_failed: Callable[[str], None] | None = None,
+        self, fn: Callable[[], Any], on_done: Done | None = None, on_failed: Failed | None = None
     ) -> None:
         self._start(self._write, fn, on_done, on_failed)
 
@@ -125,20 +93,32 @@ class Jobs(QObject):
         self,
         pool: QThreadPool,
         fn: Callable[[], Any],
-        on_done: Callable[[Any], None] | None,
-        on_failed: Callable[[str], None] | None,
+        on_done: Done | None,
+        on_failed: Failed | None,
     ) -> None:
-        relay = _Relay(self, on_done, on_failed)
-        self._pending.add(relay)
-        signals = _Signals()
-        signals.done.connect(relay.done, Qt.ConnectionType.QueuedConnection)
-        signals.failed.connect(relay.failed, Qt.ConnectionType.QueuedConnection)
-        relay.destroyed.connect(signals.deleteLater)
-        pool.start(_Task(fn, signals))
+        number = next(self._numbers)
+        self._callbacks[number] = (on_done, on_failed)
+        pool.start(_Task(fn, number, self))
+
+    @Slot(int, object)
+    def _deliver(self, number: int, value: object) -> None:
+        on_done, _ = self._callbacks.pop(number, (None, None))
+        if on_done is not None and not self.closed:
+            on_done(value)
+
+    @Slot(int, str)
+    def _report(self, number: int, message: str) -> None:
+        _, on_failed = self._callbacks.pop(number, (None, None))
+        if self.closed:
+            return  # the window is gone: nobody to tell
+        if on_failed is not None:
+            on_failed(message)
+        else:
+            self.failed.emit(message)
 
     @property
     def busy(self) -> bool:
-        return bool(self._pending)
+        return bool(self._callbacks)
 
     def close(self, msecs: int = 30_000) -> bool:
         """Finish the running jobs and deliver no more results (the window is closing)."""

@@ -280,6 +280,13 @@ class MainWindow(QMainWindow):
             self.show_page("People")
         self._page_chosen(self.sidebar.currentRow())
 
+    def open_paths(self, paths: list[str]) -> None:
+        """Another launch handed us these (an empty list: just come to the front)."""
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        self.add_paths(paths)
+
     def rescan(self) -> None:
         def roots(library: Library) -> list[str]:
             return photo_rows.roots(library)

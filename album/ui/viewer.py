@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QGraphicsPixmapItem,
     QGraphicsRectItem,
     QGraphicsScene,
-    QGraphicsSimpleTextItem,
     QGraphicsView,
     QLabel,
     QMenu,
@@ -39,46 +38,51 @@ COLOURS = {
 MIN_DRAWN = 16
 
 
-class FaceBox(QGraphicsRectItem):
-    def __init__(self, face: queries.FaceInPhoto, viewer: PhotoViewer) -> None:
-        top, right, bottom, left = face.box
-        super().__init__(QRectF(left, top, right - left, bottom - top))
+class FaceBox:
+    """The box and name of one face. Plain items added to the scene, no item subclass or
+    parent-child items: PySide cannot see a scene delete a Python-made child item, and a
+    wrapper that outlives its item crashes the process when touched."""
+
+    def __init__(self, face: queries.FaceInPhoto, scene: QGraphicsScene) -> None:
         self.face = face
-        self.viewer = viewer
-        colour = COLOURS.get(face.label_source, COLOURS[None])
-        pen = QPen(colour, 3)
+        self.scene = scene
+        top, right, bottom, left = face.box
+        self.rect = QRectF(left, top, right - left, bottom - top)
+        pen = QPen(COLOURS.get(face.label_source, COLOURS[None]), 3)
         pen.setCosmetic(True)
         if face.person_id is None:
             pen.setStyle(Qt.PenStyle.DashLine)
-        self.setPen(pen)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setAcceptHoverEvents(True)
-        self.label = QGraphicsSimpleTextItem(self.caption(), self)
-        self.label.setBrush(QBrush(QColor("white")))
+        self.box = scene.addRect(self.rect, pen)
         font = QFont()
         font.setBold(True)
-        self.label.setFont(font)
+        self.label = scene.addSimpleText(self.caption(), font)
+        self.label.setBrush(QBrush(QColor("white")))
         self.label.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.label.setPos(left, bottom + 2)
-        self.backdrop = QGraphicsRectItem(self.label.boundingRect(), self.label)
-        self.backdrop.setBrush(QBrush(QColor(0, 0, 0, 170)))
-        self.backdrop.setPen(QPen(Qt.PenStyle.NoPen))
-        self.backdrop.setZValue(-1)
-        self.backdrop.setFlag(QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent)
+        self.label.setZValue(2)
+        self.backdrop = scene.addRect(
+            self.label.boundingRect(), QPen(Qt.PenStyle.NoPen), QBrush(QColor(0, 0, 0, 170))
+        )
+        self.backdrop.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.backdrop.setPos(left, bottom + 2)
+        self.backdrop.setZValue(1)
 
     def caption(self) -> str:
         face = self.face
         name = face.person or ("Unnamed" if face.person_id else "Who is this?")
-        if face.label_source == "auto":
-            return f"{name}?"
-        return name
+        return f"{name}?" if face.label_source == "auto" else name
 
-    def mousePressEvent(self, event: object) -> None:
-        self.viewer.face_clicked(self.face)
+    def contains(self, point: QPointF) -> bool:
+        return self.rect.contains(point) or self.label.sceneBoundingRect().contains(point)
+
+    def remove(self) -> None:
+        for item in (self.box, self.label, self.backdrop):
+            self.scene.removeItem(item)
 
 
 class PhotoScene(QGraphicsView):
     drawn = Signal(QRectF)  # a rectangle dragged on the photo, in photo pixels
+    clicked = Signal(object)  # the FaceInPhoto whose box was clicked
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,6 +95,8 @@ class PhotoScene(QGraphicsView):
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
         self._start: QPointF | None = None
         self._band: QGraphicsRectItem | None = None
+        self.boxes: list[FaceBox] = []
+        self.picture: QGraphicsPixmapItem | None = None
 
     def fit(self) -> None:
         if not self.scene().items():
@@ -102,12 +108,11 @@ class PhotoScene(QGraphicsView):
         self.fit()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        item = self.itemAt(event.position().toPoint())
-        if isinstance(item, (FaceBox, QGraphicsSimpleTextItem)) or (
-            item is not None and isinstance(item.parentItem(), FaceBox)
-        ):
-            super().mousePressEvent(event)
-            return
+        point = self.mapToScene(event.position().toPoint())
+        for box in self.boxes:
+            if box.contains(point):
+                self.clicked.emit(box.face)
+                return
         if event.button() == Qt.MouseButton.LeftButton:
             self._start = self.mapToScene(event.position().toPoint())
             pen = QPen(QColor(255, 255, 255), 2, Qt.PenStyle.DashLine)
@@ -142,9 +147,9 @@ class PhotoViewer(QDialog):
         self.photo: queries.PhotoSummary | None = None
         self.faces: list[queries.FaceInPhoto] = []
         self.names: list[str] = []
-        self.boxes: list[FaceBox] = []
         self.scene_view = PhotoScene(self)
         self.scene_view.drawn.connect(self.add_face)
+        self.scene_view.clicked.connect(self.face_clicked)
         self.caption = QLabel()
         self.caption.setObjectName("dim")
         layout = QVBoxLayout(self)
@@ -185,18 +190,20 @@ class PhotoViewer(QDialog):
             return
         self.photo = photo
         scene = self.scene_view.scene()
-        scene.clear()
-        self.boxes = []
+        self._clear_boxes()
+        if self.scene_view.picture is not None:
+            scene.removeItem(self.scene_view.picture)
+            self.scene_view.picture = None
         if photo is None:
             self.caption.setText("This photo is no longer in the library")
             return
         self.setWindowTitle(photo.path.rsplit("/", 1)[-1])
         width, height = photo.width or 1, photo.height or 1
         if image is not None:
-            item = QGraphicsPixmapItem(QPixmap.fromImage(image))
+            item = scene.addPixmap(QPixmap.fromImage(image))
             item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
             item.setScale(width / max(image.width(), 1))  # boxes are in original pixels
-            scene.addItem(item)
+            self.scene_view.picture = item
         scene.setSceneRect(QRectF(0, 0, width, height))
         self.scene_view.fit()
         self.reload_faces()
@@ -215,12 +222,9 @@ class PhotoViewer(QDialog):
         if photo_id != self.photo_id or self.photo is None:
             return
         self.faces, self.names = faces, names
+        self._clear_boxes()
         scene = self.scene_view.scene()
-        for box in self.boxes:
-            scene.removeItem(box)
-        self.boxes = [FaceBox(face, self) for face in faces]
-        for box in self.boxes:
-            scene.addItem(box)
+        self.scene_view.boxes = [FaceBox(face, scene) for face in faces]
         taken = (self.photo.taken_at or "").replace("T", " ")
         count = f"{len(faces)} face{'s' * (len(faces) != 1)}"
         where = f"{self.position + 1} of {len(self.photo_ids)}"
@@ -228,6 +232,15 @@ class PhotoViewer(QDialog):
             f"{self.photo.path}  ·  {taken + '  ·  ' if taken else ''}{count}  ·  {where}  ·  "
             "drag a rectangle to add a face the detector missed"
         )
+
+    @property
+    def boxes(self) -> list[FaceBox]:
+        return self.scene_view.boxes
+
+    def _clear_boxes(self) -> None:
+        for box in self.scene_view.boxes:
+            box.remove()
+        self.scene_view.boxes = []
 
     def face_clicked(self, face: queries.FaceInPhoto) -> None:
         menu = QMenu(self)

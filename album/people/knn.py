@@ -1,0 +1,136 @@
+"""Nearest-neighbour graph of face embeddings, without an n x n distance matrix.
+
+Clustering only needs each face's few nearest faces under a radius. An inverted file (k-means
+cells, each face searching its nearest cells) finds them with about 1/50 of brute force's work
+at 150,000 faces, in numpy alone: faiss and hnswlib were measured no faster here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from scipy import sparse
+from threadpoolctl import threadpool_limits
+
+_NPROBE = 16  # cells searched per face: LFW clusters as with the exact graph
+_BRUTE_MAX = 4096  # below this one exact block is cheaper than k-means
+
+
+def knn_graph(x: np.ndarray, k: int, radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """Edges (i < j, sorted) where j is among i's k nearest faces and closer than ``radius``.
+
+    An inverted file: k-means cells (about 2 sqrt(n)), and each face is compared with the faces of
+    its 16 nearest cells, one matrix product per cell for all faces that probe it. Brute force at
+    150,000 faces is 3e12 flops (over a minute on two cores); this does about 1/50 of it, and
+    finds 97% of the exact graph's edges on LFW with identical clustering. BLAS is held to one
+    thread and cells run on a thread pool: many small products ran 2.4x slower on 2 BLAS threads.
+    """
+    n = x.shape[0]
+    cells = 1 if n <= _BRUTE_MAX else int(2 * math.sqrt(n))
+    probe = min(_NPROBE, cells)
+    width = k + 1  # slots per (face, probed cell); +1 because a face finds itself
+    r2 = np.float32(radius * radius)
+    with _one_blas_thread():
+        centres = _kmeans(x, cells) if cells > 1 else x[:1]
+        own, probes = _nearest_centres(x, centres, probe)
+        xsq = np.einsum("ij,ij->i", x, x)
+        # Augmented rows make one product give squared distances: [x, 1, |x|^2].[-2y, |y|^2, 1].
+        left = np.hstack([x, np.ones((n, 1), np.float32), xsq[:, None]])
+        order = np.argsort(own, kind="stable")
+        start = np.searchsorted(own[order], np.arange(cells + 1))
+        right = np.hstack([-2.0 * x, xsq[:, None], np.ones((n, 1), np.float32)])[order]
+        by_cell = np.argsort(probes.ravel(), kind="stable")  # (face, rank) entries, per cell
+        cell_start = np.searchsorted(probes.ravel()[by_cell], np.arange(cells + 1))
+        best = np.full((n, probe * width), np.inf, dtype=np.float32)
+        found = np.full((n, probe * width), -1, dtype=np.int32)
+
+        def search(cell: int) -> None:
+            entries = by_cell[cell_start[cell] : cell_start[cell + 1]]
+            members = order[start[cell] : start[cell + 1]]
+            if entries.size == 0 or members.size == 0:
+                return
+            block = max(1, (1 << 22) // members.size)  # bound the distance block to 16 MB
+            for e0 in range(0, entries.size, block):
+                queries, rank = np.divmod(entries[e0 : e0 + block], probe)
+                dist = left[queries] @ right[start[cell] : start[cell + 1]].T
+                hit = dist < r2
+                over = np.count_nonzero(hit, axis=1) > width
+                if over.any():  # keep the `width` nearest (partition: 5x faster than argpartition)
+                    kth = np.partition(dist[over], width - 1, axis=1)[:, width - 1]
+                    hit[over] &= dist[over] <= kth[:, None]
+                row, col = np.nonzero(hit)
+                per_row = np.bincount(row, minlength=queries.size)
+                pos = np.arange(row.size) - (np.cumsum(per_row) - per_row)[row]
+                row, col, pos = row[pos < width], col[pos < width], pos[pos < width]  # ties
+                slots = rank[row] * width + pos
+                best[queries[row], slots] = dist[row, col]
+                found[queries[row], slots] = members[col]
+
+        workers = max(1, min(4, os.cpu_count() or 1))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(search, range(cells)))
+    keys = []
+    for s in range(0, n, 16384):  # each face's k nearest over all its probed cells
+        d, j = best[s : s + 16384], found[s : s + 16384]
+        if d.shape[1] > width:
+            cols = np.argpartition(d, width - 1, axis=1)[:, :width]
+            d, j = np.take_along_axis(d, cols, axis=1), np.take_along_axis(j, cols, axis=1)
+        i = np.broadcast_to(np.arange(s, s + d.shape[0])[:, None], d.shape)
+        keep = (d < r2) & (j >= 0) & (j != i)
+        i, j = i[keep], j[keep].astype(np.int64)
+        keys.append(np.minimum(i, j) * n + np.maximum(i, j))
+    key = np.unique(np.concatenate(keys))
+    return key // n, key % n
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager[object]:
+    """One BLAS thread per product: many small products ran 2.4x slower on two. But the BLAS
+    thread count is process-wide state, and changing it while another thread is inside BLAS
+    crashes OpenBLAS: only the main thread (the command line) changes it. In the window, where
+    the clustering runs on a worker thread beside other numpy work, it is left alone."""
+    if threading.current_thread() is threading.main_thread():
+        return threadpool_limits(limits=1, user_api="blas")
+    return contextlib.nullcontext()
+
+
+def _kmeans(x: np.ndarray, cells: int, iterations: int = 8) -> np.ndarray:
+    """Lloyd's k-means on a fixed-seed sample: cells only need to be roughly right, and cheap."""
+    rng = np.random.default_rng(0)
+    sample = x[np.sort(rng.choice(x.shape[0], min(x.shape[0], 32 * cells), replace=False))]
+    centres = sample[np.sort(rng.choice(sample.shape[0], cells, replace=False))].copy()
+    for _ in range(iterations):
+        assign, _ = _nearest_centres(sample, centres, 1)
+        counts = np.bincount(assign, minlength=cells)
+        member = sparse.csr_matrix(
+            (np.ones(assign.size), (assign, np.arange(assign.size))), (cells, assign.size)
+        )
+        totals = member @ sample.astype(np.float64)  # per-cell sums; np.add.at is 10x slower
+        full = counts > 0  # an empty cell keeps its old centre
+        centres[full] = (totals[full] / counts[full, None]).astype(np.float32)
+    return centres
+
+
+def _nearest_centres(
+    x: np.ndarray, centres: np.ndarray, count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each face's nearest centre, and its ``count`` nearest (unordered, nearest included)."""
+    csq = np.einsum("ij,ij->i", centres, centres)
+    own = np.empty(x.shape[0], dtype=np.int64)
+    near = np.empty((x.shape[0], count), dtype=np.int64)
+    for s in range(0, x.shape[0], 8192):
+        g = x[s : s + 8192] @ centres.T
+        g *= -2.0
+        g += csq
+        own[s : s + 8192] = np.argmin(g, axis=1)
+        if count == 1:
+            near[s : s + 8192, 0] = own[s : s + 8192]
+        elif count < centres.shape[0]:
+            near[s : s + 8192] = np.argpartition(g, count - 1, axis=1)[:, :count]
+        else:
+            near[s : s + 8192] = np.arange(count)
+    return own, near
