@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from album.people.cluster import carry_identities, cluster_faces, knn_graph
+from album.people.cluster import carry_identities, cluster_faces
+from album.people.knn import knn_graph
 from album.people.metrics import bcubed, pairwise
 
 REPO = Path(__file__).resolve().parent.parent
@@ -214,3 +215,29 @@ def test_carry_identities_keeps_names_through_merge_split_and_noise():
     split = carry_identities(np.array([0, 0, 1, 1, 1]), np.array([4, 4, 4, 4, 4]))
     assert split == {1: 4}  # the old id goes once, to the piece holding more of it
     assert carry_identities(np.array([0, 0, 0, 0]), np.array([1, 1, 2, 2])) == {}  # no majority
+
+
+def _group(centre: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Faces of one look: about 0.35 apart, like real photos of one person."""
+    return centre + rng.normal(size=(count, 128)) * np.sqrt(0.06 / 128)
+
+
+def test_two_looks_of_one_person_join_but_look_alikes_in_a_crowd_do_not():
+    """One person photographed years apart: two groups whose centres are 0.45 apart (their
+    faces 0.57 apart on average, past the cut) with nobody near become one person. The same two
+    groups with a third look-alike group as close stay apart."""
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=128)
+    base *= 0.6 / np.linalg.norm(base)
+    step = rng.normal(size=128)
+    step *= 0.45 / np.linalg.norm(step)
+    young, old = _group(base, 4, rng), _group(base + step, 4, rng)
+    strangers = np.vstack([_group(rng.normal(size=128) * 0.2, 4, rng) for _ in range(5)])
+    alone = cluster_faces(np.vstack([young, old, strangers]))
+    assert len(set(alone[:8])) == 1 and alone[0] >= 0
+    side = rng.normal(size=128)
+    side -= side @ step / (step @ step) * step  # orthogonal to the step: equally close
+    side *= 0.47 / np.linalg.norm(side)
+    lookalike = _group(base + side, 4, rng)
+    crowd = cluster_faces(np.vstack([young, old, lookalike, strangers]))
+    assert crowd[0] != crowd[4], "joined despite an equally close third group"

@@ -33,7 +33,7 @@ DEFAULT_THRESHOLD = 0.49
 
 _GROWTH = 0.06  # how far the threshold rises for large clusters: thr = t + g * (1 - 1/sqrt(m))
 _GUARD_SIZE = 5  # clusters at least this big must also have close centroids ...
-_GUARD_CENTROID = 0.30  # ... closer than this (same-person halves: < 0.15; look-alikes: > 0.33)
+_GUARD_CENTROID = 0.40  # ... closer than this (web photos of one person: up to 0.40)
 _STAR = 4  # a cluster this many times bigger may absorb several small ones in one round
 _JOIN_SIZE = 3  # stragglers this small may join a big cluster by the ratio test ...
 _JOIN_REACH = 0.03  # ... if centroids are within threshold + this ...
@@ -71,6 +71,7 @@ def cluster_faces(
     tags = _constraint_tags(n, groups, cannot_link)
     rows, cols = knn_graph(x, k, threshold + _REACH)
     roots = _agglomerate(x, rows, cols, threshold, tags)
+    roots = _mutual_pass(x, roots, tags)
     return _relabel(roots, min_cluster_size)
 
 
@@ -237,6 +238,67 @@ def _agglomerate(
         v = np.concatenate((v[stay], key % n))
         val = np.concatenate((val[stay], c.link(key // n, key % n)))
     return _roots(c.parent)
+
+
+_MUTUAL_REACH = 0.50  # groups whose centroids are each other's nearest and this close ...
+_MUTUAL_RATIO = 0.80  # ... and this much closer than either's next group are one person
+_MUTUAL_ROUNDS = 5
+
+
+def _mutual_pass(
+    x: np.ndarray, roots: np.ndarray, tags: list[set[int] | None] | None
+) -> np.ndarray:
+    """Join groups of one person that average linkage left apart.
+
+    Web photos of one person taken years or films apart form two tight groups whose average
+    distance is past the cut, while nobody else is near either. Two groups (2+ faces each) that
+    are each other's nearest by centroid, within 0.50, and clearly closer (0.8x) than either's
+    next neighbour are joined: the ratio test is what keeps look-alikes in a crowd of strangers
+    apart. Measured: web-celebs BCubed F 0.846 -> 0.849, lfw-62x10 0.993 -> 0.996,
+    lfw-embeddings 0.937 -> 0.939 (pairwise 0.960 -> 0.962).
+    """
+    for _ in range(_MUTUAL_ROUNDS):
+        ids, inverse, counts = np.unique(roots, return_inverse=True, return_counts=True)
+        groups = np.flatnonzero(counts >= 2)
+        if groups.size < 3:
+            break
+        sums = np.zeros((ids.size, x.shape[1]))
+        np.add.at(sums, inverse, x)
+        cent = (sums[groups] / counts[groups, None]).astype(np.float32)
+        reach = _MUTUAL_REACH / _MUTUAL_RATIO  # a next neighbour beyond this never vetoes
+        u, v = knn_graph(cent, 3, reach)
+        if u.size == 0:
+            break
+        dist = np.sqrt(np.maximum(((cent[u] - cent[v]) ** 2).sum(1), 0.0))
+        src, dst = np.concatenate((u, v)), np.concatenate((v, u))
+        link = np.concatenate((dist, dist))
+        order = np.lexsort((dst, link, src))
+        src, dst, link = src[order], dst[order], link[order]
+        first = np.full(groups.size, -1)
+        d1 = np.full(groups.size, np.inf)
+        d2 = np.full(groups.size, np.inf)
+        starts = np.flatnonzero(np.r_[True, src[1:] != src[:-1]])
+        first[src[starts]], d1[src[starts]] = dst[starts], link[starts]
+        seconds = starts + 1
+        has = (seconds < src.size) & (src[np.minimum(seconds, src.size - 1)] == src[starts])
+        d2[src[starts[has]]] = link[seconds[has]]
+        i = np.flatnonzero(first >= 0)
+        j = first[i]
+        ok = (first[j] == i) & (i < j) & (d1[i] < _MUTUAL_REACH)
+        ok &= (d1[i] < _MUTUAL_RATIO * d2[i]) & (d1[i] < _MUTUAL_RATIO * d2[j])
+        target = np.arange(roots.size)  # mutual pairs are disjoint: one relabel per round
+        for a, b in zip(ids[groups[i[ok]]].tolist(), ids[groups[j[ok]]].tolist(), strict=True):
+            if tags is not None:
+                ta, tb = tags[a], tags[b]
+                if ta is not None and tb is not None and not ta.isdisjoint(tb):
+                    continue
+                if tb is not None:
+                    tags[a] = tb if ta is None else ta | tb
+            target[b] = a
+        if (target == np.arange(roots.size)).all():
+            break
+        roots = target[roots]
+    return roots
 
 
 def _allowed(
