@@ -34,7 +34,7 @@ class Settings:
     detector: str = "auto"
     # Long side, in pixels, that detection runs at for large photos. Small photos are
     # detected at up to `max_upscale` times their size so small faces stay findable.
-    detect_side: int = 1600
+    detect_side: int = 3200
     max_upscale: float = 2.0
     # Second, finer detection pass when the first finds faces close to the detector's
     # smallest size: a group photo's far faces are smaller still.

@@ -52,3 +52,15 @@ def test_scan_on_a_dask_cluster(tmp_path: Path, lfw_people, library: Path):
     assert "3 new" in result.stdout
     photos = export(library)["photos"]
     assert len(photos) == 3 and all(p["status"] == "done" and p["faces"] for p in photos)
+
+
+def test_scan_with_the_cnn_detector_sends_photos_in_batches(
+    tmp_path: Path, lfw_people, library: Path
+):
+    """The CUDA path end to end (on a CPU it is slow, so three small photos, one batch)."""
+    folder = tmp_path / "cnn"
+    copy_photos(lfw_people["Hugo_Chavez"][:3], folder)
+    result = album("scan", folder, "--library", library, "--detector", "cnn", "--workers", "1")
+    assert "3 new" in result.stdout
+    photos = export(library)["photos"]
+    assert all(p["status"] == "done" and len(p["faces"]) >= 1 for p in photos)

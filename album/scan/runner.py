@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from album.config import Settings
-from album.faces.analyze import PhotoAnalysis, analyze_photo
+from album.faces.analyze import PhotoAnalysis, analyze_photos
+from album.faces.engine import resolve_detector
 from album.scan.plan import Plan, make_plan
 from album.scan.pool import local_pool, stop_now
 from album.scan.writer import Committed, Writer
@@ -28,6 +29,7 @@ from album.store import photos
 from album.store.library import Library
 
 IN_FLIGHT_PER_WORKER = 2
+CNN_BATCH = 8  # photos per GPU call: the CNN detector batches equal-sized pictures
 PROGRESS_INTERVAL = 0.1
 CRASH_MESSAGE = "the analysis crashed (its worker process died: out of memory or a decoder crash)"
 
@@ -85,7 +87,15 @@ class ScanReport:
         )
 
 
+Job = list[tuple[int, str]]  # (photo id, path) analyzed by one worker call
 ProgressCallback = Callable[[ScanProgress], None]
+
+
+def batch_size(settings: Settings) -> int:
+    """One photo per call on the CPU; a batch per call for the CNN detector (the GPU's)."""
+    return CNN_BATCH if resolve_detector(settings) == "cnn" else 1
+
+
 ExecutorFactory = Callable[[Settings], Executor]
 
 
@@ -173,53 +183,60 @@ class Scanner:
         writer = Writer(self.library_path, self._on_commit)
         writer.start()
         executor = self._executor_factory(self.settings)
-        queue: deque[tuple[int, str]] = deque(tasks)
-        isolate: deque[tuple[int, str]] = deque()  # suspects of a worker crash, one at a time
-        inflight: dict[Future[PhotoAnalysis], tuple[int, str]] = {}
+        size = batch_size(self.settings)
+        queue: deque[Job] = deque(tasks[i : i + size] for i in range(0, len(tasks), size))
+        isolate: deque[Job] = deque()  # suspects of a worker crash, one photo at a time
+        inflight: dict[Future[list[PhotoAnalysis]], Job] = {}
         limit = self.settings.workers * IN_FLIGHT_PER_WORKER
         analyzing_started = time.monotonic()
+
+        def submit(job: Job) -> None:
+            paths = [path for _, path in job]
+            inflight[executor.submit(analyze_photos, paths, self.settings)] = job
+
         try:
             while (queue or isolate or inflight) and not self.cancelled:
                 if self._running.is_set():
                     if isolate:
                         if not inflight:
-                            task = isolate.popleft()
-                            inflight[executor.submit(analyze_photo, task[1], self.settings)] = task
+                            submit(isolate.popleft())
                     else:
                         while queue and len(inflight) < limit:
-                            task = queue.popleft()
-                            future = executor.submit(analyze_photo, task[1], self.settings)
-                            inflight[future] = task
+                            submit(queue.popleft())
                 if not inflight:
                     self._running.wait(PROGRESS_INTERVAL)
                     self._progress.elapsed = time.monotonic() - analyzing_started
                     self._report()
                     continue
                 done, _ = wait(inflight, timeout=PROGRESS_INTERVAL, return_when=FIRST_COMPLETED)
-                crashed: list[tuple[int, str]] = []
+                crashed: list[Job] = []
                 for future in done:
-                    photo_id, path = inflight.pop(future)
+                    job = inflight.pop(future)
                     try:
-                        analysis = future.result()
+                        analyses = future.result()
                     except BrokenProcessPool:
-                        crashed.append((photo_id, path))
+                        crashed.append(job)
                         continue
                     except Exception as exc:  # a worker-side bug must not end the scan
-                        analysis = PhotoAnalysis(path=path, error=f"analysis failed: {exc}")
-                    self._record(writer, photo_id, analysis, report)
+                        analyses = [
+                            PhotoAnalysis(path, error=f"analysis failed: {exc}") for _, path in job
+                        ]
+                    for (photo_id, _), analysis in zip(job, analyses, strict=True):
+                        self._record(writer, photo_id, analysis, report)
                 if crashed:
                     # Every photo in flight died with the pool; only a lone one is the culprit.
                     crashed.extend(inflight.values())
                     inflight.clear()
                     stop_now(executor)
                     executor = self._executor_factory(self.settings)
-                    if len(crashed) == 1:
-                        photo_id, path = crashed[0]
+                    suspects = [task for job in crashed for task in job]
+                    if len(suspects) == 1:
+                        photo_id, path = suspects[0]
                         self._record(
                             writer, photo_id, PhotoAnalysis(path, error=CRASH_MESSAGE), report
                         )
                     else:
-                        isolate.extend(crashed)
+                        isolate.extend([task] for task in suspects)
                 self._progress.elapsed = time.monotonic() - analyzing_started
                 self._report()
         finally:
