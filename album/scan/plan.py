@@ -17,8 +17,9 @@ from album.store.library import Library
 
 
 @dataclass
-class Plan:
-    analyze: list[tuple[int, str]] = field(default_factory=list)  # (photo id, path)
+class FileCounts:
+    """What the comparison of disk and library found; a scan's report starts from it."""
+
     new: int = 0
     changed: int = 0
     resumed: int = 0
@@ -28,6 +29,11 @@ class Plan:
     returned: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
     offline_roots: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Plan(FileCounts):
+    analyze: list[tuple[int, str]] = field(default_factory=list)  # (photo id, path)
 
 
 def make_plan(

@@ -10,19 +10,20 @@ is marked failed.
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from album.config import Settings
 from album.faces.analyze import PhotoAnalysis, analyze_photos
 from album.faces.engine import resolve_detector
-from album.scan.plan import Plan, make_plan
+from album.scan.plan import FileCounts, Plan, make_plan
 from album.scan.pool import local_pool, stop_now
 from album.scan.writer import Committed, Writer
 from album.store import photos
@@ -56,35 +57,17 @@ class ScanProgress:
 
 
 @dataclass
-class ScanReport:
-    new: int = 0
-    changed: int = 0
-    resumed: int = 0
-    unchanged: int = 0
-    moved: int = 0
-    missing: int = 0
-    returned: int = 0
+class ScanReport(FileCounts):
     analyzed: int = 0
     faces: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
-    problems: list[tuple[str, str]] = field(default_factory=list)
-    offline_roots: list[str] = field(default_factory=list)
     seconds: float = 0.0
     cancelled: bool = False
 
     @classmethod
     def from_plan(cls, plan: Plan) -> ScanReport:
-        return cls(
-            new=plan.new,
-            changed=plan.changed,
-            resumed=plan.resumed,
-            unchanged=plan.unchanged,
-            moved=plan.moved,
-            missing=plan.missing,
-            returned=plan.returned,
-            problems=list(plan.problems),
-            offline_roots=list(plan.offline_roots),
-        )
+        counts = {f.name: copy.copy(getattr(plan, f.name)) for f in fields(FileCounts)}
+        return cls(**counts)
 
 
 Job = list[tuple[int, str]]  # (photo id, path) analyzed by one worker call
