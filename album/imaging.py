@@ -69,6 +69,7 @@ _TRANSPOSES = {
     8: Image.Transpose.ROTATE_90,
 }
 _heif_registered = False
+MESSAGE_CHARS = 160  # of a decoder's own words in a photo's error
 
 
 class PhotoError(Exception):
@@ -232,7 +233,10 @@ def open_photo(
     except MemoryError:
         raise PhotoError("not enough memory to decode this photo") from None
     except Exception as exc:  # Pillow signals corrupt data with many exception types
-        message = str(exc) or type(exc).__name__
+        # One line, not too long: decoders (libheif) end theirs with newlines or go on at length.
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        if len(message) > MESSAGE_CHARS:
+            message = message[: MESSAGE_CHARS - 1] + "…"
         if "truncated" in message.lower():
             message = "the file is truncated (incomplete download or copy?)"
         raise PhotoError(f"cannot decode the image: {message}") from None

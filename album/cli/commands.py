@@ -6,9 +6,15 @@ import argparse
 import platform
 
 from album import __version__
-from album.cli import desktop_commands, library_commands, people_commands, scan_command
+from album.cli import (
+    check_command,
+    desktop_commands,
+    library_commands,
+    people_commands,
+    scan_command,
+)
 
-_MODULES = (scan_command, library_commands, people_commands, desktop_commands)
+_MODULES = (scan_command, library_commands, people_commands, desktop_commands, check_command)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

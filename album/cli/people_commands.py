@@ -111,7 +111,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     _command(sub, "history", "the latest people edits", _history)
 
     p = _command(
-        sub, "forget", "erase a person: name, face data, rejections (not undoable)", _forget
+        sub,
+        "forget",
+        "erase a person: name, face data, rejections and old backups (not undoable)",
+        _forget,
     )
     p.add_argument("person", metavar="PERSON")
     p.add_argument("--yes", action="store_true", help="really forget them")
@@ -244,11 +247,21 @@ def _forget(args: argparse.Namespace, service: PeopleService) -> str:
     pid = person_id(service.library, args.person)
     if not args.yes:
         raise usage_error(
-            "forgetting erases the person's name, face data and rejections and cannot be "
-            "undone; add --yes to do it"
+            "forgetting erases the person's name, face data and rejections, deletes the "
+            "library's older backups (they hold the person too) and cannot be undone; add "
+            "--yes to do it"
         )
     count = service.forget(pid)
-    return f"Forgot person {pid} and the data of {count} faces (the photos stay)."
+    done = f"Forgot person {pid} and the data of {count} faces (the photos stay)."
+    if not service.scrubbed:
+        return (
+            f"{done} Another album process is still reading the library, so older copies of "
+            "their data remain in it until album next opens it."
+        )
+    return (
+        f"{done} The library was rewritten without them and older backups were deleted; "
+        "one clean backup was taken."
+    )
 
 
 def _review(args: argparse.Namespace, service: PeopleService) -> str:

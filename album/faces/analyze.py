@@ -14,7 +14,9 @@ a second pass at twice the scale looks for them.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,7 @@ REFINE_BELOW = 1.6
 # A refining pass must look at least this much closer to be worth its cost.
 REFINE_MIN_GAIN = 1.5
 HASH_BYTES = 16
+FAULT_CRASH_ENV = "ALBUM_FAULT_CRASH"
 
 
 @dataclass
@@ -97,6 +100,7 @@ def analyze_photos(paths: list[str | Path], settings: Settings) -> list[PhotoAna
     results: list[PhotoAnalysis] = []
     loaded: list[tuple[PhotoAnalysis, Photo, float, np.ndarray]] = []
     for path in paths:
+        _fault_hook(path)
         result = PhotoAnalysis(
             path=str(path), detector=engine.detector_name, fingerprint=settings.fingerprint()
         )
@@ -118,6 +122,16 @@ def analyze_photos(paths: list[str | Path], settings: Settings) -> list[PhotoAna
     for result in results:
         result.seconds = elapsed
     return results
+
+
+def _fault_hook(path: str | Path) -> None:
+    """Fault injection for the torture tests: a worker process whose photo's name contains
+    $ALBUM_FAULT_CRASH kills itself with SIGKILL, as a decoder crash or the kernel's OOM
+    killer would. Only in a worker (a process with a multiprocessing parent), never in the
+    process that owns the library or the window."""
+    marker = os.environ.get(FAULT_CRASH_ENV)
+    if marker and marker in Path(path).name and multiprocessing.parent_process() is not None:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def analyze_region(

@@ -18,7 +18,7 @@ from album.store import edits, photos
 from album.store import people as rows
 from album.store import settings as stored_settings
 from album.store.faces import add_manual_face
-from album.store.library import Library
+from album.store.library import SCRUB_KEY, Library
 
 USER = "user"
 
@@ -365,13 +365,24 @@ class PeopleService:
 
     def forget(self, person_id: int) -> int:
         """Erase a person: name, their faces' embeddings and crops, their rejections and every
-        logged edit that mentions them. The photos stay. Not undoable, on purpose."""
+        logged edit that mentions them. The photos stay. Not undoable, on purpose.
+
+        Deleted rows linger as bytes in free pages, the `-wal` file and every backup, so the
+        erase commits together with a "scrub pending" mark, and the scrub then rewrites the
+        file (VACUUM), empties the WAL, deletes every older backup and takes one clean copy.
+        A kill, or a window that keeps reading the old pages, leaves the mark set and the
+        next open of the library finishes the scrub. Returns how many faces were erased.
+        """
         self._person(person_id)
         with self.library.write() as db:
             faces = {f.id for f in rows.faces_of_person(db.conn, person_id)}
             edits.forget_mentions(db.conn, faces, person_id)
             rows.erase_person(db.conn, person_id)
+            self.library.set_meta(SCRUB_KEY, "1")
+        self.scrubbed = self.library.scrub()
         return len(faces)
+
+    scrubbed: bool = True  # whether the last forget's scrub finished at once
 
 
 def _clean_name(name: str) -> str:

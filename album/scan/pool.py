@@ -3,8 +3,8 @@
 Processes, not threads: dlib holds the GIL while it encodes (measured: two threads 0.93x of
 one, two processes 1.97x). Each worker loads the models once, in its initializer; ignores
 Ctrl-C (the scan decides when to stop, and stops them itself); runs at a lower priority so the
-window stays responsive; and caps its own memory so one monstrous photo fails alone instead of
-taking the machine down.
+window stays responsive; caps its own memory so one monstrous photo fails alone instead of
+taking the machine down; and exits when its scan is killed, instead of lingering for ever.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 
 from album.config import Settings
@@ -21,10 +23,19 @@ from album.config import Settings
 WORKER_NICENESS = 5
 MIN_WORKER_MEMORY = 1536 << 20
 MAX_WORKER_MEMORY = 8 << 30
+MEMORY_ENV = "ALBUM_WORKER_MEMORY_MB"
+WATCH_SECONDS = 1.0  # how often a worker checks that its scan is still there
 
 
 def worker_memory_limit(workers: int) -> int:
-    """Bytes of heap one worker may take: its share of most of the machine's memory."""
+    """Bytes of heap one worker may take: its share of most of the machine's memory.
+
+    $ALBUM_WORKER_MEMORY_MB overrides it (a smaller machine share, or a test that wants a
+    photo to run a worker out of memory); 0 removes the cap.
+    """
+    override = os.environ.get(MEMORY_ENV, "").strip()
+    if override.isdigit():
+        return int(override) << 20
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
@@ -34,6 +45,7 @@ def worker_memory_limit(workers: int) -> int:
 
 def init_worker(settings: Settings, memory_limit: int | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_scan()
     with contextlib.suppress(OSError, AttributeError):
         os.nice(WORKER_NICENESS)
     if memory_limit and sys.platform.startswith("linux"):
@@ -48,6 +60,38 @@ def init_worker(settings: Settings, memory_limit: int | None) -> None:
     from album.faces.engine import engine_for
 
     engine_for(settings)
+
+
+def _exit_with_scan() -> None:
+    """End this worker soon after the scan that started it is killed (SIGKILL, the OOM killer,
+    a crash of the window). Nothing else would: each worker holds the other workers' end of
+    the work queue and the forkserver's lifeline, so none of them ever sees the scan go, and
+    all of them (about 150 MB each) wait for work until the computer restarts."""
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.pid is None:
+        return
+    pid = parent.pid
+
+    def watch() -> None:
+        while _alive(pid):
+            time.sleep(WATCH_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="album-scan-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    try:  # a killed scan whose own parent has not reaped it yet is a zombie: gone all the same
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
 
 
 def process_context() -> multiprocessing.context.BaseContext:

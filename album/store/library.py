@@ -2,24 +2,44 @@
 
 The library holds biometric data (face embeddings) and a person's own decisions, so it is
 private (file 0600 in a 0700 folder), durable (WAL, synchronous=FULL: a kill after a commit
-returns loses nothing) and never migrated without a backup copy first.
+returns loses nothing), backed up (before each migration and once a day, see `backup`) and
+never opened for writing by an album older than the one that wrote it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
-import time
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import sqlite_utils
 
+from album.store import backup
+from album.store.backup import BACKUP_INTERVAL, BACKUPS_KEPT
 from album.store.schema import LATEST_VERSION, MIGRATIONS
 
 BUSY_TIMEOUT_MS = 30_000
-BACKUPS_KEPT = 5
+SCRUB_KEY = "scrub_pending"
+# Forget's VACUUM builds the new file in memory below this size (no temporary file on disk
+# ever holds the data); above it, SQLite's temporary folder is used.
+SCRUB_IN_MEMORY = 1 << 30
+MOUNTINFO = Path("/proc/self/mountinfo")
+# SQLite's locking is unreliable on these (and WAL needs all users on one computer).
+NETWORK_FILESYSTEMS = frozenset(
+    {
+        "nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "coda", "9p", "ceph",
+        "glusterfs", "lustre", "gpfs", "beegfs", "davfs", "fuse.sshfs", "fuse.rclone",
+        "fuse.s3fs", "fuse.davfs2", "fuse.glusterfs", "fuse.ceph", "fuse.gcsfuse",
+        "fuse.goofys", "fuse.juicefs", "fuse.smbnetfs", "fuse.curlftpfs",
+    }
+)  # fmt: skip
+
+log = logging.getLogger(__name__)
+_warned: set[tuple[Path, str]] = set()
 
 
 class LibraryError(Exception):
@@ -45,6 +65,16 @@ def _prepare_location(path: Path) -> None:
             raise LibraryError(f"cannot create the library {path}: {exc.strerror}") from None
     elif not os.access(path, os.R_OK | os.W_OK):
         raise LibraryError(f"the library {path} is not readable and writable by you")
+    else:
+        _make_private(path)
+
+
+def _make_private(path: Path) -> None:
+    """A library copied in with a looser mode becomes 0600 (SQLite gives its -wal the same)."""
+    with contextlib.suppress(OSError):
+        info = path.stat()
+        if stat.S_IMODE(info.st_mode) & 0o077 and info.st_uid == os.getuid():
+            os.chmod(path, 0o600)
 
 
 class Library:
@@ -57,6 +87,8 @@ class Library:
 
     @classmethod
     def open(cls, path: Path | str, *, migrate: bool = True) -> Library:
+        """Open (creating if needed) and bring up to date. `migrate=False` only reads: no
+        migration, no scheduled backup."""
         path = Path(path).expanduser().absolute()
         if path.exists() and path.is_dir():
             raise LibraryError(f"the library path {path} is a folder, not a file")
@@ -66,28 +98,74 @@ class Library:
                 path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
             )
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
+            # Read the version before changing anything: a newer album's library stays as it is.
             version = conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             raise LibraryError(
                 f"{path} is not an album library (or it is damaged): {exc}"
             ) from None
-        library = cls(path, conn)
-        if mode.lower() != "wal":
-            library.journal_warning = f"the library could not use WAL mode ({mode})"
         if version > LATEST_VERSION:
             conn.close()
             raise LibraryError(
                 f"{path} was written by a newer album (library version {version}; this album "
-                f"reads up to {LATEST_VERSION}). Install the newer album to open it."
+                f"reads up to {LATEST_VERSION}). Install the newer album to open it; this one "
+                "leaves it untouched."
             )
-        if version < LATEST_VERSION and migrate:
-            library._migrate(version)
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise LibraryError(
+                f"{path} is not an album library (or it is damaged): {exc}"
+            ) from None
+        library = cls(path, conn)
+        library.warnings = []
+        network = network_filesystem(path.parent)
+        if network:
+            library._warn(
+                f"the library {path} is on a network file system ({network}). SQLite cannot "
+                "lock files reliably there: two computers using it at once, or a dropped "
+                "connection, can damage it. Keep the library on a local disk (--library or "
+                "$ALBUM_LIBRARY) and only the photos on the network."
+            )
+        if mode.lower() != "wal":
+            library.journal_warning = f"the library could not use WAL mode ({mode})"
+            library._warn(library.journal_warning)
+        if migrate:
+            if version < LATEST_VERSION:
+                library._migrate(version)
+            library._after_open(fresh=version == 0)
         return library
 
     journal_warning: str | None = None
+    warnings: list[str]
+
+    def _warn(self, message: str) -> None:
+        """Shown once per library and process on stderr (logging's last resort) and kept for
+        the window and `album check`."""
+        self.warnings.append(message)
+        if (self.path, message) not in _warned:
+            _warned.add((self.path, message))
+            log.warning("album: warning: %s", message)
+
+    def _after_open(self, *, fresh: bool) -> None:
+        """Finish a forget that a kill interrupted; take the day's backup."""
+        if self.meta(SCRUB_KEY):
+            self.scrub()
+        if fresh or not backup.due(self.path, BACKUP_INTERVAL) or not self._has_content():
+            return
+        try:
+            self.backup(reason="scheduled")
+        except (sqlite3.Error, OSError) as exc:  # never a reason not to open the library
+            self._warn(f"could not back up the library: {exc}")
+
+    def _has_content(self) -> bool:
+        row = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM photos) OR EXISTS (SELECT 1 FROM people)"
+        ).fetchone()
+        return bool(row[0])
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
@@ -122,34 +200,69 @@ class Library:
 
     def _migrate(self, version: int) -> None:
         if version > 0:
-            self.backup(reason=f"before-v{LATEST_VERSION}")
+            try:
+                self.backup(reason=f"before-v{LATEST_VERSION}")
+            except (sqlite3.Error, OSError) as exc:
+                self.close()
+                raise LibraryError(
+                    f"cannot back up {self.path} before upgrading it to this album, so it "
+                    f"stays as it is: {exc}"
+                ) from None
         for number in range(version + 1, LATEST_VERSION + 1):
             with self.write() as db:
+                # Another album process opening the same library may have migrated it since
+                # the version was read (the crash loop's editor met a scan doing so): the
+                # write lock is held now, so the version read here is the truth.
+                if db.conn.execute("PRAGMA user_version").fetchone()[0] >= number:
+                    continue
                 # executescript() would commit on its own; one statement at a time keeps it atomic.
                 for statement in _statements(MIGRATIONS[number - 1]):
                     db.conn.execute(statement)
                 db.conn.execute(f"PRAGMA user_version = {number}")
 
     def backup(self, *, reason: str = "scheduled", keep: int = BACKUPS_KEPT) -> Path:
-        """A consistent copy of the live library beside it (VACUUM INTO, never a file copy)."""
-        folder = self.path.parent / "backups"
-        folder.mkdir(mode=0o700, exist_ok=True)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = folder / f"{self.path.stem}-{stamp}-{reason}.db"
-        counter = 1
-        while target.exists():
-            counter += 1
-            target = folder / f"{self.path.stem}-{stamp}-{reason}-{counter}.db"
-        old_umask = os.umask(0o077)
+        """A consistent copy of the live library in `backups/` beside it (VACUUM INTO)."""
+        return backup.take(self.conn, self.path, reason=reason, keep=keep)
+
+    def scrub(self) -> bool:
+        """Leave no byte of deleted rows in any file of the library (after forget).
+
+        A DELETE only unlinks rows: their bytes stay in free pages, in the `-wal` file and in
+        every backup. VACUUM rewrites every page of the file from the live rows alone; older
+        backups are deleted and one clean copy is taken; a TRUNCATE checkpoint moves the new
+        pages into the file and empties the `-wal`. Until that last step succeeds the library
+        keeps SCRUB_KEY set, so a kill (or a reader that held the old pages) only delays it to
+        the next open. Returns whether it finished now.
+        """
+        self.set_meta(SCRUB_KEY, "1")
+        size = self.conn.execute(
+            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+        ).fetchone()[0]
+        if size < SCRUB_IN_MEMORY:
+            self.conn.execute("PRAGMA temp_store = MEMORY")
         try:
-            self.conn.execute("VACUUM INTO ?", (str(target),))
+            self.conn.execute("VACUUM")
+        except sqlite3.OperationalError:  # another process kept the library busy: next open
+            return False
         finally:
-            os.umask(old_umask)
-        os.chmod(target, 0o600)
-        backups = sorted(folder.glob(f"{self.path.stem}-*.db"), key=lambda p: p.stat().st_mtime)
-        for stale in backups[:-keep]:
-            stale.unlink(missing_ok=True)
-        return target
+            self.conn.execute("PRAGMA temp_store = DEFAULT")
+        backup.discard_all(self.path)
+        try:
+            clean = self.backup(reason="after-forget")
+            _drop_meta(clean, SCRUB_KEY)
+        except (sqlite3.Error, OSError) as exc:
+            self._warn(f"could not take a clean backup after forgetting: {exc}")
+        if not self._checkpoint():
+            return False
+        with self.write() as db:
+            db.conn.execute("DELETE FROM meta WHERE key = ?", (SCRUB_KEY,))
+        return self._checkpoint()
+
+    def _checkpoint(self) -> bool:
+        """Copy the WAL into the file and truncate it to zero bytes; False if a reader kept
+        old pages in use past the busy timeout."""
+        busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return busy == 0
 
     def meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -162,6 +275,49 @@ class Library:
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+
+def _drop_meta(path: Path, key: str) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+    finally:
+        conn.close()
+
+
+def filesystem_type(path: Path | str) -> str | None:
+    """The file system type holding `path` (Linux: from /proc/self/mountinfo), or None."""
+    try:
+        text = MOUNTINFO.read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError:
+        return None
+    target = os.path.realpath(path)
+    best, kind = -1, None
+    for line in text.splitlines():
+        left, sep, right = line.partition(" - ")
+        fields, after = left.split(), right.split()
+        if not sep or len(fields) < 5 or not after:
+            continue
+        point = _unescape(fields[4])
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= best:  # the last of equal mount points is the one seen
+            best, kind = len(point), after[0]
+    return kind
+
+
+def network_filesystem(path: Path | str) -> str | None:
+    """The network file system type holding `path`, or None on a local disk."""
+    kind = filesystem_type(path)
+    if kind is None:
+        return None
+    return kind if kind in NETWORK_FILESYSTEMS or kind.split(".")[0] in {"nfs", "cifs"} else None
+
+
+def _unescape(field: str) -> str:
+    """Mount points in mountinfo write space, tab, newline and backslash as octal escapes."""
+    for code, char in (("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")):
+        field = field.replace(code, char)
+    return field
 
 
 def _statements(script: str) -> list[str]:

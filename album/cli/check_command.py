@@ -1,0 +1,94 @@
+"""`album check`: run the integrity check, rebuild derived data, say where the backups are."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from album.cli.common import CommandError, add_library_option, library_path
+from album.people.update import update_people
+from album.scan.runner import Scanner
+from album.store import backup
+from album.store import settings as stored_settings
+from album.store.check import check, clear_unreadable
+from album.store.library import Library
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "check",
+        help="check the library for damage and rebuild what can be rebuilt",
+        description="Run SQLite's integrity check over the whole library, repair damaged "
+        "indexes, clear rows that point nowhere, analyze again the photos whose face data is "
+        "unreadable, and match and group people again. Names, confirmed faces and rejections "
+        "are never changed.",
+    )
+    add_library_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    path = library_path(args)
+    if not path.exists():
+        raise CommandError(f"there is no library at {path}")
+    with Library.open(path) as library:
+        lines = [f"Library: {library.path}"]
+        lines += [f"Warning: {w}" for w in library.warnings]
+        report = check(library)
+        if report.damage:
+            lines.append("Integrity check: damaged")
+            lines += [f"  {problem}" for problem in report.damage[:10]]
+        else:
+            lines.append("Integrity check: ok")
+        if not report.ok:
+            print("\n".join(lines))
+            raise CommandError(_damaged(library, report.remaining))
+        lines += [f"Repaired: {text}" for text in report.repaired] or ["Nothing to repair."]
+        if report.reanalyze:
+            lines.append(_reanalyze(library, report.reanalyze))
+        unreadable = clear_unreadable(library)
+        if unreadable:
+            lines.append(
+                f"Cleared: {unreadable} unreadable face data whose photo could not be analyzed "
+                "again (the faces keep their names)"
+            )
+        people = update_people(library)
+        lines.append(
+            f"People: matched and grouped again ({people.matched} matched, "
+            f"{people.clustered} grouped)"
+        )
+        lines.append(_backups_line(library))
+    print("\n".join(lines))
+    return 0
+
+
+def _reanalyze(library: Library, paths: list[str]) -> str:
+    """Analyze again, now, the photos whose face data was unreadable: a scan of just them."""
+    settings = stored_settings.load(library)
+    settings = settings.replace(workers=max(1, min(settings.workers, len(paths))))
+    scan = Scanner(library.path, settings).run(list(paths))
+    return f"Analyzed again: {scan.analyzed} photos ({len(scan.failed)} failed)"
+
+
+def _backups_line(library: Library) -> str:
+    found = backup.backups(library.path)
+    if not found:
+        return "Backups: none yet"
+    newest = found[-1]
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(newest.stat().st_mtime))
+    return f"Backups: {len(found)} in {newest.parent} (newest {when})"
+
+
+def _damaged(library: Library, problems: list[str]) -> str:
+    found = backup.backups(library.path)
+    advice = (
+        f"the newest backup is {found[-1]}: quit album and copy it over {library.path} "
+        "to go back to it"
+        if found
+        else "there is no backup to go back to"
+    )
+    shown = "; ".join(problems[:3])
+    return (
+        f"the library is damaged beyond what album can repair ({shown}). Your photos are "
+        f"untouched; {advice}."
+    )
