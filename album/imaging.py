@@ -9,6 +9,7 @@ broken EXIF, and every odd mode (16-bit, CMYK, palette, alpha, grey) ends as pla
 from __future__ import annotations
 
 import io
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,6 +188,23 @@ def oriented_size(path: Path | str, data: bytes) -> tuple[int, int]:
         return 1, 1  # open_photo will report what is wrong
 
 
+def read_file(path: Path) -> tuple[bytes, os.stat_result]:
+    """A photo's bytes and the size and times they were read with (one open, so the stat
+    describes exactly these bytes). A file that vanished or is locked is that photo's error."""
+    try:
+        with open(path, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            return handle.read(), stat
+    except FileNotFoundError:
+        raise PhotoError("the file disappeared before it could be read") from None
+    except PermissionError:
+        raise PhotoError("permission denied") from None
+    except IsADirectoryError:
+        raise PhotoError("not a file") from None
+    except OSError as exc:
+        raise PhotoError(f"cannot read the file: {exc.strerror or exc}") from None
+
+
 def open_photo(
     path: Path | str,
     data: bytes | None = None,
@@ -203,16 +221,7 @@ def open_photo(
     path = Path(path)
     suffix = path.suffix.lower()
     if data is None:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise PhotoError("the file disappeared before it could be read") from None
-        except PermissionError:
-            raise PhotoError("permission denied") from None
-        except IsADirectoryError:
-            raise PhotoError("not a file") from None
-        except OSError as exc:
-            raise PhotoError(f"cannot read the file: {exc.strerror or exc}") from None
+        data, _ = read_file(path)
     if not data:
         raise PhotoError("the file is empty (0 bytes)")
     if suffix in RAW_SUFFIXES:

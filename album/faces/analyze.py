@@ -26,7 +26,7 @@ from PIL import Image
 
 from album.config import Settings
 from album.faces.engine import HOG_WINDOW, Detection, FaceEngine, engine_for
-from album.imaging import Photo, PhotoError, open_photo, oriented_size, square_crop
+from album.imaging import Photo, PhotoError, open_photo, oriented_size, read_file, square_crop
 
 # A first-pass face smaller than this many detector windows suggests smaller faces were missed.
 REFINE_BELOW = 1.6
@@ -156,18 +156,7 @@ def analyze_region(
 
 
 def _read(path: Path, result: PhotoAnalysis, settings: Settings) -> Photo:
-    try:
-        with open(path, "rb") as handle:
-            stat = os.fstat(handle.fileno())
-            data = handle.read()
-    except FileNotFoundError:
-        raise PhotoError("the file disappeared before it could be read") from None
-    except PermissionError:
-        raise PhotoError("permission denied") from None
-    except IsADirectoryError:
-        raise PhotoError("not a file") from None
-    except OSError as exc:
-        raise PhotoError(f"cannot read the file: {exc.strerror or exc}") from None
+    data, stat = read_file(path)
     result.size, result.mtime_ns = stat.st_size, stat.st_mtime_ns
     result.content_hash = content_hash(data)
     width, height = oriented_size(path, data)

@@ -19,6 +19,7 @@ import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 
 from album.config import Settings
+from album.processes import alive
 
 WORKER_NICENESS = 5
 MIN_WORKER_MEMORY = 1536 << 20
@@ -73,25 +74,11 @@ def _exit_with_scan() -> None:
     pid = parent.pid
 
     def watch() -> None:
-        while _alive(pid):
+        while alive(pid):
             time.sleep(WATCH_SECONDS)
         os._exit(0)
 
     threading.Thread(target=watch, name="album-scan-watch", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    try:  # a killed scan whose own parent has not reaped it yet is a zombie: gone all the same
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except (OSError, IndexError):
-        return True
 
 
 def process_context() -> multiprocessing.context.BaseContext:

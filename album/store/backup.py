@@ -16,6 +16,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from album.processes import alive
+
 BACKUPS_KEPT = 5
 BACKUP_INTERVAL = 24 * 3600.0  # seconds between scheduled backups
 FOLDER_NAME = "backups"
@@ -101,19 +103,9 @@ def _discard_partials(where: Path, library_path: Path) -> None:
     """Half-made copies left by a process killed mid-backup (not by one making one now)."""
     for path in where.glob(f"{library_path.stem}-*{PARTIAL}"):
         pid = path.name[: -len(PARTIAL)].rsplit(".", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and alive(int(pid)):
             continue
         path.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 def _fsync(path: Path) -> None:
