@@ -241,3 +241,31 @@ def test_two_looks_of_one_person_join_but_look_alikes_in_a_crowd_do_not():
     lookalike = _group(base + side, 4, rng)
     crowd = cluster_faces(np.vstack([young, old, lookalike, strangers]))
     assert crowd[0] != crowd[4], "joined despite an equally close third group"
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v)
+
+
+def test_odd_photos_of_a_well_known_person_join_them_but_not_when_two_people_are_as_near():
+    """Two odd photos of someone with eight ordinary ones: each 0.5 from the group's centre, so
+    past the cut from every one of its faces, and 0.54 from each other. They belong with the
+    group. The same photo halfway between two groups belongs to neither: it stays unsorted."""
+    rng = np.random.default_rng(5)
+    base = _unit(rng.normal(size=128)) * 0.6
+    person = _group(base, 8, rng)
+    u1 = _unit(rng.normal(size=128))
+    w = rng.normal(size=128)
+    w = _unit(w - (w @ u1) * u1)
+    turn = 2 * np.arcsin(0.54)  # odd faces 0.54 apart, both 0.5 from the centre
+    odd = np.vstack([base + 0.5 * u1, base + 0.5 * (np.cos(turn) * u1 + np.sin(turn) * w)])
+    strangers = np.vstack([_group(rng.normal(size=128) * 0.2, 4, rng) for _ in range(5)])
+    labels = cluster_faces(np.vstack([person, odd, strangers]))
+    assert labels[0] >= 0 and set(labels[:10].tolist()) == {labels[0]}
+
+    v = rng.normal(size=128)
+    v = _unit(v - (v @ u1) * u1 - (v @ w) * w)
+    other = _group(base + 0.5 * u1 + 0.5 * v, 8, rng)  # its centre also 0.5 from odd[0]
+    labels = cluster_faces(np.vstack([person, odd[:1], other, strangers]))
+    assert labels[0] != labels[9], "the two people stayed apart"
+    assert labels[8] not in (labels[0], labels[9]), "the photo between them joined one"

@@ -14,8 +14,11 @@ counting missing pairs as "far" splits the people seen most often. Here:
   with cluster size, a centroid guard against look-alikes, and a ratio test for stragglers.
 * Faces of one photo, and explicit cannot-link pairs, never share a cluster.
 
-On LFW (12,617 faces, 5,518 people) this scores BCubed F 0.938 / pairwise F 0.962 against 0.927 /
-0.946 for dense average linkage at 0.5; 150,000 faces take about 20 s and under 1 GB.
+* Two closing passes join what linkage leaves apart: groups that are each other's nearest
+  (``_mutual_pass``) and one or two odd photos near a group's centre (``_attach_stragglers``).
+
+On LFW (12,617 faces, 5,518 people) this scores BCubed F 0.941 / pairwise F 0.963 against 0.927 /
+0.946 for dense average linkage at 0.5; 150,000 faces take about 23 s and 0.8 GB.
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ def cluster_faces(
     rows, cols = knn_graph(x, k, threshold + _REACH)
     roots = _agglomerate(x, rows, cols, threshold, tags)
     roots = _mutual_pass(x, roots, tags)
+    roots = _attach_stragglers(x, roots, tags)
     return _relabel(roots, min_cluster_size)
 
 
@@ -299,6 +303,63 @@ def _mutual_pass(
             break
         roots = target[roots]
     return roots
+
+
+_ATTACH_SIZE = 2  # a group this small (an odd photo or two) ...
+_ATTACH_TO = 3  # ... may join a group at least this big ...
+_ATTACH_REACH = 0.52  # ... whose centroid is this close ...
+_ATTACH_RATIO = 0.85  # ... and clearly closer than the next such group's
+_ATTACH_BLOCK = 8192  # stragglers per distance block (8192 x 4096 centroids = 128 MB)
+
+
+def _attach_stragglers(
+    x: np.ndarray, roots: np.ndarray, tags: list[set[int] | None] | None
+) -> np.ndarray:
+    """Give the odd photos of a well-known person to that person.
+
+    A person's photo from another decade or film sits past the cut from each of their other
+    faces, so linkage leaves it alone, yet it is nearer their group's centre than anybody
+    else's is: strangers' faces lie 0.56 or more from a group centre in web-celebs, a person's
+    own stragglers 0.45 to 0.52. One or two faces join the nearest group of 3+ when its centre
+    is within 0.52 and clearly (0.85x) nearer than the next group's; the ratio test keeps the
+    long tail of strangers apart. Measured: web-celebs BCubed F 0.849 -> 0.878 and user actions
+    41 -> 33; lfw-62x10 0.996 -> 1.000; lfw-embeddings 0.939 -> 0.941 (pairwise 0.962 -> 0.963).
+    """
+    ids, inverse, counts = np.unique(roots, return_inverse=True, return_counts=True)
+    big = np.flatnonzero(counts >= _ATTACH_TO)
+    small = np.flatnonzero(counts <= _ATTACH_SIZE)
+    if big.size == 0 or small.size == 0:
+        return roots
+    sums = np.zeros((ids.size, x.shape[1]))
+    np.add.at(sums, inverse, x)
+    cent = (sums / counts[:, None]).astype(np.float32)
+    targets, sq = cent[big], np.einsum("ij,ij->i", cent[big], cent[big])
+    moves: list[tuple[int, int, float]] = []
+    for s in range(0, small.size, _ATTACH_BLOCK):
+        part = small[s : s + _ATTACH_BLOCK]
+        q = cent[part]
+        d2 = np.einsum("ij,ij->i", q, q)[:, None] + sq[None, :] - 2.0 * (q @ targets.T)
+        if big.size > 1:
+            two = np.partition(d2, 1, axis=1)[:, :2]
+            first, second = two.min(axis=1), two.max(axis=1)
+        else:
+            first, second = d2[:, 0], np.full(part.size, np.inf)
+        ok = (first < _ATTACH_REACH**2) & (first < _ATTACH_RATIO**2 * second)
+        nearest = np.argmin(d2[ok], axis=1)
+        moves += zip(part[ok].tolist(), big[nearest].tolist(), first[ok].tolist(), strict=True)
+    if not moves:
+        return roots
+    target = np.arange(roots.size)
+    for group, into, _ in sorted(moves, key=lambda m: m[2]):  # the closest first
+        a, b = int(ids[into]), int(ids[group])
+        if tags is not None:
+            ta, tb = tags[a], tags[b]
+            if ta is not None and tb is not None and not ta.isdisjoint(tb):
+                continue  # a face of one of its photos is already there
+            if tb is not None:
+                tags[a] = tb if ta is None else ta | tb
+        target[b] = a
+    return target[roots]
 
 
 def _allowed(
