@@ -4,7 +4,7 @@
 
 It walks the way a person would: an empty window, a dropped folder scanning, the people grid,
 naming someone in place, a person's page with suggestions, the review queue, photos of two
-people together, the photo viewer with its boxes, and the folders page.
+people together, the photo viewer with its boxes, the folders page and the settings.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from album.people.service import PeopleService  # noqa: E402
 from album.store import queries  # noqa: E402
 from album.store.library import Library  # noqa: E402
 from album.ui.app import application, create_window  # noqa: E402
+from album.ui.dialogs import SettingsDialog  # noqa: E402
 from album.ui.main_window import MainWindow  # noqa: E402
 
 OUT = REPO / "docs" / "screenshots"
@@ -181,6 +182,12 @@ def main() -> None:
         window.show_page("Folders")
         wait_for(lambda: window.folders.folders.topLevelItemCount() >= 1, 30)
         shot(window, "09-folders")
+
+        settings = SettingsDialog(window.backend, window)
+        settings.show()
+        pump(0.3)
+        shot(settings, "10-settings")
+        settings.reject()
         window.close()
         pump(0.5)
 

@@ -335,3 +335,23 @@ def test_people_commands_from_the_terminal(lib: Path, capsys: pytest.CaptureFixt
     assert cli("name", "Nobody Such", "X", "--library", lib) == 2
     assert cli("move", "12345678", "--to", "X", "--library", lib) == 1
     assert "no face 12345678" in capsys.readouterr().err
+
+
+def test_the_smallest_group_is_a_library_setting_that_rescans_keep(
+    lib: Path, scanned: tuple[Path, Path]
+):
+    def group_sizes() -> list[int]:
+        return sorted(p["faces"] for p in export(lib)["people"])
+
+    before = group_sizes()
+    assert min(before) < 6, "the test needs a group smaller than six faces"
+    assert cli("cluster", "--min-size", "6", "--library", lib) == 0
+    after = group_sizes()
+    assert after and min(after) >= 6, after
+    assert after == [n for n in before if n >= 6], "the big groups stayed as they were"
+    album("scan", scanned[0], "--library", lib, "--workers", "2", "--reanalyze")  # regroups
+    assert group_sizes() == after
+    refused = album("cluster", "--min-size", "0", "--library", lib, check=False)
+    assert refused.returncode == 2 and "from 1 to 100" in refused.stderr
+    assert cli("cluster", "--min-size", "2", "--library", lib) == 0
+    assert group_sizes() == before

@@ -17,6 +17,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QLineEdit, QMessageBox
 
 from album.ui.app import application, create_window
+from album.ui.dialogs import SettingsDialog
 from album.ui.main_window import MainWindow
 from album.ui.viewer import FaceBox
 from tests.conftest import album, copy_photos, export
@@ -276,3 +277,18 @@ def test_window_stays_responsive_during_a_real_scan(qtbot, tmp_path: Path, photo
     worst = max(delays)
     print(f"longest GUI-thread stall during the scan: {worst * 1000:.0f} ms ({len(delays)} ticks)")
     assert worst < 0.25, f"the GUI thread stalled {worst * 1000:.0f} ms"
+
+
+def test_the_smallest_group_set_in_settings_regroups_the_people_grid(qtbot, window: MainWindow):
+    """Each of the three people has eight faces: asking for nine empties the grid (their faces
+    wait, unsorted, for more photos), and two brings all three back."""
+    dialog = SettingsDialog(window.backend, window)
+    assert dialog.min_group.value() == 2
+    dialog.min_group.setValue(9)
+    dialog.accept()
+    qtbot.waitUntil(lambda: len(window.people.model.rows) == 0, timeout=20_000)
+    reopened = SettingsDialog(window.backend, window)
+    assert reopened.min_group.value() == 9
+    reopened.min_group.setValue(2)
+    reopened.accept()
+    qtbot.waitUntil(lambda: len(window.people.model.rows) >= 3, timeout=20_000)

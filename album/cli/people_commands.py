@@ -17,6 +17,12 @@ from typing import Any
 from album.cli.common import CommandError, add_library_option, open_library, usage_error
 from album.people.service import EditError, NameTaken, PeopleService
 from album.people.suggest import merge_suggestions, review_queue
+from album.people.update import (
+    DEFAULT_MIN_GROUP,
+    MAX_MIN_GROUP,
+    save_min_group_size,
+    stored_people_settings,
+)
 from album.store import edits, photos, queries
 from album.store import people as rows
 from album.store.library import Library
@@ -65,6 +71,12 @@ def _face_id(text: str) -> int:
         raise argparse.ArgumentTypeError(f"a face is given by its number, not {text!r}") from None
 
 
+def _group_size(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_MIN_GROUP:
+        raise argparse.ArgumentTypeError(f"give a number of faces from 1 to {MAX_MIN_GROUP}")
+    return int(text)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = _command(sub, "people", "list people with their face and photo counts", _people)
     p.add_argument("--json", action="store_true")
@@ -72,7 +84,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sort", choices=("count", "name"), default="count")
     p.add_argument("--filter", metavar="TEXT", help="only names containing TEXT")
 
-    _command(sub, "cluster", "match named people and group the other faces again", _cluster)
+    p = _command(sub, "cluster", "match named people and group the other faces again", _cluster)
+    p.add_argument(
+        "--min-size",
+        type=_group_size,
+        metavar="N",
+        help="smallest group of faces shown as a person (default "
+        f"{DEFAULT_MIN_GROUP}); smaller groups stay unsorted. The library keeps it for later "
+        "scans and the window",
+    )
 
     p = _command(sub, "name", "name or rename a person (or a single face)", _name)
     p.add_argument("person", nargs="?", metavar="PERSON")
@@ -156,8 +176,12 @@ def _people(args: argparse.Namespace, service: PeopleService) -> str:
 
 
 def _cluster(args: argparse.Namespace, service: PeopleService) -> str:
+    if args.min_size is not None:
+        save_min_group_size(service.library, args.min_size)
+        service.settings = stored_people_settings(service.library)
     report = service.recluster()
     return (
+        f"Groups of {service.settings.min_cluster_size} faces or more are people. "
         f"Matched {report.matched} faces to named people, grouped {report.clustered}, "
         f"{report.unsorted} unsorted; {report.people_created} new groups, "
         f"{report.people_removed} emptied ({report.seconds:.1f} s)"

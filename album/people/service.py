@@ -13,7 +13,12 @@ from dataclasses import dataclass
 
 from album.faces.analyze import analyze_region
 from album.imaging import PhotoError
-from album.people.update import PeopleSettings, UpdateReport, update_people
+from album.people.update import (
+    PeopleSettings,
+    UpdateReport,
+    stored_people_settings,
+    update_people,
+)
 from album.store import edits, photos
 from album.store import people as rows
 from album.store import settings as stored_settings
@@ -47,7 +52,7 @@ class EditResult:
 class PeopleService:
     def __init__(self, library: Library, settings: PeopleSettings | None = None) -> None:
         self.library = library
-        self.settings = settings or PeopleSettings()
+        self.settings = settings or stored_people_settings(library)
 
     # -- the plumbing every edit shares ------------------------------------------------------
 

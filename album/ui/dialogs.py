@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from album.config import Settings, default_workers
 from album.info import collect_info
+from album.people.update import MAX_MIN_GROUP
 from album.ui.backend import Backend
 
 LIBRARY_KEY = "library"
@@ -38,6 +39,7 @@ class SettingsDialog(QDialog):
     def __init__(self, backend: Backend, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
+        self.setMinimumWidth(560)  # room for a library path
         self.backend = backend
         settings = backend.settings
         self.detect = QSpinBox(minimum=400, maximum=8000, singleStep=200, suffix=" px")
@@ -49,6 +51,12 @@ class SettingsDialog(QDialog):
         self.workers = QSpinBox(minimum=1, maximum=max(64, default_workers()))
         self.workers.setValue(settings.workers)
         self.workers.setToolTip("Photos analyzed at once (default: one per processor core)")
+        self.min_group = QSpinBox(minimum=1, maximum=MAX_MIN_GROUP, suffix=" faces")
+        self.min_group.setValue(backend.min_group_size)
+        self.min_group.setToolTip(
+            "Look-alike faces become a person once there are this many; fewer stay unsorted "
+            "until more photos of them arrive"
+        )
         self.library = QLineEdit(str(backend.library_path))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -58,6 +66,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow("Detection size:", self.detect)
         form.addRow("Workers:", self.workers)
+        form.addRow("Smallest group:", self.min_group)
         form.addRow("Library:", where)
         note = QLabel("A new library location takes effect the next time album starts.")
         note.setObjectName("dim")
@@ -83,6 +92,7 @@ class SettingsDialog(QDialog):
             detect_side=self.detect.value(), workers=self.workers.value()
         )
         self.backend.save_settings(settings)
+        self.backend.save_min_group_size(self.min_group.value())
         stored = app_settings()
         stored.setValue(WORKERS_KEY, self.workers.value())
         chosen = Path(self.library.text()).expanduser()
