@@ -16,6 +16,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QLineEdit, QMessageBox
 
+from album.store import library as library_module
 from album.ui.app import application, create_window
 from album.ui.dialogs import SettingsDialog
 from album.ui.main_window import MainWindow
@@ -292,3 +293,22 @@ def test_the_smallest_group_set_in_settings_regroups_the_people_grid(qtbot, wind
     reopened.min_group.setValue(2)
     reopened.accept()
     qtbot.waitUntil(lambda: len(window.people.model.rows) >= 3, timeout=20_000)
+
+
+def test_a_library_on_a_network_share_is_flagged_in_the_window(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    share = tmp_path / "nas"
+    share.mkdir()
+    mountinfo = tmp_path / "mountinfo"
+    mountinfo.write_text(
+        "22 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
+        f"90 22 0:51 / {share} rw,relatime - cifs //nas/photos rw\n"
+    )
+    monkeypatch.setattr(library_module, "MOUNTINFO", mountinfo)
+    local = open_window(qtbot, tmp_path / "local.db")
+    assert not local.warning.isVisible()
+    local.close()
+    window = open_window(qtbot, share / "library.db")
+    assert window.warning.isVisible()
+    assert "network file system (cifs)" in window.warning.text()

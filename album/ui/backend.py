@@ -42,6 +42,7 @@ class Backend(QObject):
         with Library.open(self.library_path) as library:  # create and migrate up front
             self.settings = stored_settings.load(library)
             self.min_group_size = stored_people_settings(library).min_cluster_size
+            self.warnings = list(library.warnings)  # e.g. a library on a network share
         self.jobs = Jobs(self)
         self.jobs.failed.connect(self.error)
         self._scanner: Scanner | None = None

@@ -104,12 +104,24 @@ class MainWindow(QMainWindow):
         for widget in (self.photos, self.people_stack, self.review, self.folders, self.empty):
             self.pages.addWidget(widget)
 
+        # What the library itself warns about (a network file system) stays in sight.
+        self.warning = QLabel("\n".join(f"⚠ {w}" for w in backend.warnings))
+        self.warning.setObjectName("warning")
+        self.warning.setWordWrap(True)
+        self.warning.setVisible(bool(backend.warnings))
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.warning)
+        column.addWidget(self.pages, 1)
+
         central = QWidget()
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
         row.addWidget(self.sidebar)
-        row.addWidget(self.pages, 1)
+        row.addWidget(content, 1)
         self.setCentralWidget(central)
         self.scan_bar = ScanBar(backend)
         self.statusBar().addPermanentWidget(self.scan_bar)

@@ -12,6 +12,9 @@ QListWidget#sidebar::item:selected {{ background: {ACCENT}; color: white; }}
 QLabel#title {{ font-size: 20px; font-weight: 600; padding: 4px 0; }}
 QLabel#section {{ font-size: 15px; font-weight: 600; padding-top: 6px; }}
 QLabel#dim {{ color: #6b6b70; }}
+QLabel#warning {{
+    background: #fff4d6; color: #5c4400; border-bottom: 1px solid #e8c96a; padding: 8px 12px;
+}}
 QLabel#picture {{ background: #e4e4e8; border-radius: 10px; }}
 QLabel#empty {{ font-size: 22px; font-weight: 600; color: #3a3a3e; }}
 QPushButton {{
