@@ -17,15 +17,11 @@ from typing import Any
 from album.cli.common import CommandError, add_library_option, open_library, usage_error
 from album.people.service import EditError, NameTaken, PeopleService
 from album.people.suggest import merge_suggestions, review_queue
-from album.people.update import (
-    DEFAULT_MIN_GROUP,
-    MAX_MIN_GROUP,
-    save_min_group_size,
-    stored_people_settings,
-)
+from album.people.update import stored_people_settings
 from album.store import edits, photos, queries
 from album.store import people as rows
 from album.store.library import Library
+from album.store.settings import DEFAULT_MIN_GROUP, MAX_MIN_GROUP, save_min_group_size
 
 Handler = Callable[[argparse.Namespace, PeopleService], Any]
 

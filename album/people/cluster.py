@@ -262,13 +262,11 @@ def _mutual_pass(
     lfw-embeddings 0.937 -> 0.939 (pairwise 0.960 -> 0.962).
     """
     for _ in range(_MUTUAL_ROUNDS):
-        ids, inverse, counts = np.unique(roots, return_inverse=True, return_counts=True)
+        ids, counts, centres = _group_centres(x, roots)
         groups = np.flatnonzero(counts >= 2)
         if groups.size < 3:
             break
-        sums = np.zeros((ids.size, x.shape[1]))
-        np.add.at(sums, inverse, x)
-        cent = (sums[groups] / counts[groups, None]).astype(np.float32)
+        cent = centres[groups]
         reach = _MUTUAL_REACH / _MUTUAL_RATIO  # a next neighbour beyond this never vetoes
         u, v = knn_graph(cent, 3, reach)
         if u.size == 0:
@@ -292,13 +290,8 @@ def _mutual_pass(
         ok &= (d1[i] < _MUTUAL_RATIO * d2[i]) & (d1[i] < _MUTUAL_RATIO * d2[j])
         target = np.arange(roots.size)  # mutual pairs are disjoint: one relabel per round
         for a, b in zip(ids[groups[i[ok]]].tolist(), ids[groups[j[ok]]].tolist(), strict=True):
-            if tags is not None:
-                ta, tb = tags[a], tags[b]
-                if ta is not None and tb is not None and not ta.isdisjoint(tb):
-                    continue
-                if tb is not None:
-                    tags[a] = tb if ta is None else ta | tb
-            target[b] = a
+            if _join_tags(tags, a, b):
+                target[b] = a
         if (target == np.arange(roots.size)).all():
             break
         roots = target[roots]
@@ -325,14 +318,11 @@ def _attach_stragglers(
     long tail of strangers apart. Measured: web-celebs BCubed F 0.849 -> 0.878 and user actions
     41 -> 33; lfw-62x10 0.996 -> 1.000; lfw-embeddings 0.939 -> 0.941 (pairwise 0.962 -> 0.963).
     """
-    ids, inverse, counts = np.unique(roots, return_inverse=True, return_counts=True)
+    ids, counts, cent = _group_centres(x, roots)
     big = np.flatnonzero(counts >= _ATTACH_TO)
     small = np.flatnonzero(counts <= _ATTACH_SIZE)
     if big.size == 0 or small.size == 0:
         return roots
-    sums = np.zeros((ids.size, x.shape[1]))
-    np.add.at(sums, inverse, x)
-    cent = (sums / counts[:, None]).astype(np.float32)
     targets, sq = cent[big], np.einsum("ij,ij->i", cent[big], cent[big])
     moves: list[tuple[int, int, float]] = []
     for s in range(0, small.size, _ATTACH_BLOCK):
@@ -352,14 +342,29 @@ def _attach_stragglers(
     target = np.arange(roots.size)
     for group, into, _ in sorted(moves, key=lambda m: m[2]):  # the closest first
         a, b = int(ids[into]), int(ids[group])
-        if tags is not None:
-            ta, tb = tags[a], tags[b]
-            if ta is not None and tb is not None and not ta.isdisjoint(tb):
-                continue  # a face of one of its photos is already there
-            if tb is not None:
-                tags[a] = tb if ta is None else ta | tb
-        target[b] = a
+        if _join_tags(tags, a, b):  # not when a face of one of its photos is already there
+            target[b] = a
     return target[roots]
+
+
+def _group_centres(x: np.ndarray, roots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each group's root, size and centroid (float32), in root order."""
+    ids, inverse, counts = np.unique(roots, return_inverse=True, return_counts=True)
+    sums = np.zeros((ids.size, x.shape[1]))
+    np.add.at(sums, inverse.ravel(), x)
+    return ids, counts, (sums / counts[:, None]).astype(np.float32)
+
+
+def _join_tags(tags: list[set[int] | None] | None, a: int, b: int) -> bool:
+    """Whether group b may join group a under the constraints; if so, a takes b's tags."""
+    if tags is None:
+        return True
+    ta, tb = tags[a], tags[b]
+    if ta is not None and tb is not None and not ta.isdisjoint(tb):
+        return False
+    if tb is not None:
+        tags[a] = tb if ta is None else ta | tb
+    return True
 
 
 def _allowed(

@@ -19,6 +19,7 @@ import numpy as np
 from album.people.cluster import carry_identities, cluster_faces
 from album.people.match import MatchSettings, match
 from album.store import people as rows
+from album.store import settings as stored_settings
 from album.store.library import Library
 
 CLUSTER = "cluster"
@@ -26,31 +27,16 @@ AUTO = "auto"
 USER = "user"
 
 
-MIN_GROUP_KEY = "min_group_size"
-DEFAULT_MIN_GROUP = 2
-MAX_MIN_GROUP = 100
-
-
 @dataclass(frozen=True)
 class PeopleSettings:
     match: MatchSettings = field(default_factory=MatchSettings)
     cluster_threshold: float | None = None  # None: the clustering's own tuned default
-    min_cluster_size: int = DEFAULT_MIN_GROUP
+    min_cluster_size: int = stored_settings.DEFAULT_MIN_GROUP
 
 
 def stored_people_settings(library: Library) -> PeopleSettings:
-    """The settings a library keeps for itself: the smallest group of look-alike faces shown as
-    a person (smaller groups stay unsorted). Kept in the library, not per computer, so the
-    window, `album scan` and `album cluster` group one library the same way."""
-    raw = library.meta(MIN_GROUP_KEY) or ""
-    size = int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_MIN_GROUP else DEFAULT_MIN_GROUP
-    return PeopleSettings(min_cluster_size=size)
-
-
-def save_min_group_size(library: Library, size: int) -> None:
-    if not 1 <= size <= MAX_MIN_GROUP:
-        raise ValueError(f"the smallest group must be 1 to {MAX_MIN_GROUP} faces, not {size}")
-    library.set_meta(MIN_GROUP_KEY, str(size))
+    """The people settings this library keeps (today: the smallest group shown as a person)."""
+    return PeopleSettings(min_cluster_size=stored_settings.load_min_group_size(library))
 
 
 @dataclass

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from album.config import Settings
 from album.people.service import PeopleService
-from album.people.update import save_min_group_size, stored_people_settings, update_people
+from album.people.update import update_people
 from album.scan.runner import Scanner, ScanProgress, ScanReport
 from album.scan.writer import Committed
 from album.store import settings as stored_settings
@@ -41,7 +41,7 @@ class Backend(QObject):
         self.library_path = Path(library_path).absolute()
         with Library.open(self.library_path) as library:  # create and migrate up front
             self.settings = stored_settings.load(library)
-            self.min_group_size = stored_people_settings(library).min_cluster_size
+            self.min_group_size = stored_settings.load_min_group_size(library)
             self.warnings = list(library.warnings)  # e.g. a library on a network share
         self.jobs = Jobs(self)
         self.jobs.failed.connect(self.error)
@@ -213,7 +213,7 @@ class Backend(QObject):
             return
         self.min_group_size = size
         path = self.library_path
-        self.jobs.write(lambda: save_min_group_size(thread_library(path), size))
+        self.jobs.write(lambda: stored_settings.save_min_group_size(thread_library(path), size))
         self._update_people(recluster=True)
 
     def shutdown(self) -> None:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from album.config import Settings, default_workers
 from album.info import collect_info
-from album.people.update import MAX_MIN_GROUP
+from album.store.settings import MAX_MIN_GROUP
 from album.ui.backend import Backend
 
 LIBRARY_KEY = "library"
