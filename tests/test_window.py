@@ -149,6 +149,37 @@ def test_rename_in_place_is_saved_and_survives_a_rescan(
     assert "Ada Lovelace" in names_in(library)
 
 
+def test_a_name_being_typed_survives_the_grid_refreshing_under_it(qtbot, window: MainWindow):
+    """During a scan the grid refreshes every few seconds and thumbnails keep arriving; a name
+    half-typed in the grid must neither be reset to the old one nor vanish with its editor."""
+    view = window.people.view
+    people = window.people
+    target, other = people.model.rows[0], people.model.rows[-1]
+    view.setCurrentIndex(people.model.index(0))
+    view.edit(people.model.index(0))
+    editor = view.findChild(QLineEdit)
+    assert editor is not None
+    qtbot.keyClicks(editor, "Grace Hopper")
+    # A thumbnail or a scan's refresh arrives for this very tile...
+    people.model.dataChanged.emit(people.model.index(0), people.model.index(0))
+    window.backend.changed.emit()
+    # ...and another edit changes who is in the list while the user is still typing.
+    window.backend.edit(lambda s: s.set_hidden(other.id, True))
+    qtbot.waitUntil(lambda: not window.backend.jobs.busy, timeout=30_000)
+    qtbot.wait(800)  # past the window's reload delay
+    assert editor.text() == "Grace Hopper"
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    library = window.backend.library_path
+    qtbot.waitUntil(lambda: "Grace Hopper" in names_in(library), timeout=30_000)
+    qtbot.waitUntil(
+        lambda: (
+            all(p.id != other.id for p in people.model.rows)
+            and any(p.id == target.id and p.name == "Grace Hopper" for p in people.model.rows)
+        ),
+        timeout=10_000,
+    )
+
+
 def test_renaming_to_a_taken_name_asks_then_merges(qtbot, window: MainWindow, say_yes):
     first, second = window.people.model.rows[:2]
     window.people.rename(first.id, "Twin")

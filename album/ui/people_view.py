@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -86,6 +87,8 @@ class PeopleView(QWidget):
         self._reload_timer.timeout.connect(self.reload)
         self._loading = False
         self._again = False
+        self._after_edit = False
+        self.delegate.closeEditor.connect(self._editor_closed)
         self._selection_changed()
 
     # -- loading ---------------------------------------------------------------------------
@@ -111,6 +114,13 @@ class PeopleView(QWidget):
 
     def _loaded(self, value: tuple[list[queries.PersonSummary], list[str]]) -> None:
         people, names = value
+        if self.view.state() == QAbstractItemView.State.EditingState:
+            # A new list would close the open name editor and drop what is typed in it; show
+            # the new list once the user has finished the name.
+            self._loading = False
+            self._again = False
+            self._after_edit = True
+            return
         selected = self.selected_ids()
         self.model.set_rows(people)
         self.delegate.names = names
@@ -121,6 +131,11 @@ class PeopleView(QWidget):
         if self._again:
             self._again = False
             self.reload()
+
+    def _editor_closed(self, *_: object) -> None:
+        if self._after_edit:
+            self._after_edit = False
+            self._schedule_reload()
 
     def _reselect(self, ids: list[int]) -> None:
         selection = self.view.selectionModel()

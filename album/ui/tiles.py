@@ -154,6 +154,14 @@ class TileDelegate(QStyledItemDelegate):
             editor.setCompleter(completer)
         return editor
 
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        # Qt calls this again whenever the row changes under an open editor (a thumbnail lands,
+        # a scan refreshes the grid); that would overwrite what the user is typing.
+        if editor.property("primed"):
+            return
+        editor.setProperty("primed", True)
+        super().setEditorData(editor, index)
+
     def in_name(self, option_rect: QRect, point: QPoint) -> bool:
         """Whether a click at `point` landed on the name under the picture (rename there)."""
         return point.y() > option_rect.y() + MARGIN + self.picture.height()
