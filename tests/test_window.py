@@ -127,6 +127,25 @@ def test_empty_window_then_a_dropped_folder_fills_people_while_scanning(
     assert window.pages.currentWidget() is window.people_stack
 
 
+def test_cancel_stops_the_scan_says_so_and_keeps_what_was_analyzed(
+    qtbot, tmp_path: Path, photo_folder: Path
+):
+    window = open_window(qtbot, tmp_path / "fresh.db")
+    drop(window, [photo_folder])
+    qtbot.waitUntil(lambda: window.scan_bar.bar.value() >= 3, timeout=WAIT)
+    with qtbot.waitSignal(window.backend.scan_finished, timeout=WAIT) as finished:
+        window.scan_bar.cancel.click()
+        assert "Stopping" in window.scan_bar.label.text()
+        assert not window.scan_bar.pause.isEnabled()
+        # Photos already in the workers still report progress; the line keeps saying Stopping.
+        qtbot.wait(300)
+        assert "Stopping" in window.scan_bar.label.text()
+    report = finished.args[0]
+    assert report.cancelled and 3 <= report.analyzed < 24
+    assert not window.scan_bar.isVisible()
+    qtbot.waitUntil(lambda: len(window.people.model.rows) >= 1, timeout=30_000)
+
+
 def test_rename_in_place_is_saved_and_survives_a_rescan(
     qtbot, window: MainWindow, photo_folder: Path
 ):

@@ -21,6 +21,8 @@ class ScanBar(QWidget):
         self.pause.clicked.connect(self._toggle_pause)
         self.cancel = QPushButton("Cancel")
         self.cancel.clicked.connect(self._cancel)
+        self._last: ScanProgress | None = None
+        self._stopping = False
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.bar)
@@ -28,17 +30,23 @@ class ScanBar(QWidget):
         layout.addWidget(self.pause)
         layout.addWidget(self.cancel)
         backend.scan_progress.connect(self.show_progress)
-        backend.scan_finished.connect(lambda _report: self.hide())
+        backend.scan_finished.connect(self._finished)
         self.hide()
 
     def show_progress(self, progress: ScanProgress) -> None:
         self.show()
+        self._last = progress
         if progress.phase == "listing":
             self.bar.setRange(0, 0)
             self.label.setText("Looking for photos…")
             return
         self.bar.setRange(0, max(progress.total, 1))
         self.bar.setValue(progress.done)
+        self._describe(progress)
+
+    def _describe(self, progress: ScanProgress) -> None:
+        if self._stopping:
+            return  # photos still finishing must not hide that the scan is stopping
         paused = self.backend.scan_paused
         state = "Paused · " if paused else ""
         eta = "" if paused else f" · ETA {duration(progress.eta)}"
@@ -51,16 +59,24 @@ class ScanBar(QWidget):
     def _toggle_pause(self) -> None:
         if self.backend.scan_paused:
             self.backend.resume_scan()
-            self.pause.setText("Pause")
         else:
             self.backend.pause_scan()
-            self.pause.setText("Resume")
+        self.pause.setText("Resume" if self.backend.scan_paused else "Pause")
+        # Say so at once: once paused, no more progress may come to update the line.
+        if self._last is not None and self._last.phase != "listing":
+            self._describe(self._last)
 
     def _cancel(self) -> None:
         self.backend.cancel_scan()
+        self._stopping = True
         self.label.setText("Stopping… everything analyzed so far is kept")
         self.cancel.setEnabled(False)
         self.pause.setEnabled(False)
+
+    def _finished(self, _report: object) -> None:
+        self._stopping = False
+        self._last = None
+        self.hide()
 
     def showEvent(self, event: object) -> None:
         self.cancel.setEnabled(True)
