@@ -27,17 +27,16 @@ def test_cnn_detector_batches_photos_of_different_sizes(tmp_path: Path, lfw_peop
         assert max(iou(c.faces[0].box, f.box) for f in h.faces) > 0.4
 
 
-def test_import_album_loads_no_model_and_is_quick():
+def test_import_album_loads_neither_dlib_nor_qt():
+    """`album --help` and a headless scan's parent process must not pay for models or Qt."""
     code = (
-        "import sys, time; t = time.perf_counter(); import album, album.cli; "
-        "print(time.perf_counter() - t); "
+        "import sys; import album, album.cli; "
         "print(any(m in sys.modules for m in ('dlib', '_dlib_pybind11', 'PySide6')))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
     ).stdout.split()
-    assert out[1] == "False", "importing album loaded dlib or Qt"
-    assert float(out[0]) < 1.0
+    assert out == ["False"], "importing album loaded dlib or Qt"
 
 
 def test_scan_on_a_dask_cluster(tmp_path: Path, lfw_people, library: Path):

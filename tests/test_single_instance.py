@@ -224,7 +224,7 @@ def test_hand_over_fails_fast_when_nobody_listens(instances, key, leftover):
         stale.close()
     started = time.monotonic()
     assert instances(key).hand_over(["/photos"], timeout_ms=1000) is False
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 0.9  # well inside the 1 s timeout: no waiting for it
 
 
 def test_an_instance_that_never_answers_costs_at_most_the_timeout(key):
