@@ -232,6 +232,13 @@ def _scan(folder: Path, library: Path, workers: int, log: Path) -> subprocess.Po
     )
 
 
+def _scan_to_the_end(folder: Path, library: Path, workers: int) -> subprocess.CompletedProcess:
+    """A scan nobody kills: the loop's last one, and the reference the library is compared to."""
+    return subprocess.run(
+        scan_command(folder, library, max(workers, 2)), cwd=REPO, capture_output=True, text=True
+    )
+
+
 def _alive_in_group(pgid: int) -> int:
     count = 0
     for entry in os.listdir("/proc"):
@@ -335,12 +342,7 @@ def run_crash_loop(
             camera.land(rng.randint(*arrivals))
             if result.kills % 10 == 0 and killed:
                 report(f"{result.kills} kills, {_count_done(library)} photos analyzed")
-        final = subprocess.run(
-            scan_command(folder, library, max(workers, 2)),
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-        )
+        final = _scan_to_the_end(folder, library, workers)
         if final.returncode != 0:
             result.problems.append(f"the last scan: exit {final.returncode}: {final.stderr[-500:]}")
         editor.stop()
@@ -354,12 +356,7 @@ def run_crash_loop(
     result.edit_errors = [e["error"] for e in entries if "error" in e]
 
     reference = workdir / "reference" / "library.db"
-    clean = subprocess.run(
-        scan_command(folder, reference, max(workers, 2)),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
+    clean = _scan_to_the_end(folder, reference, workers)
     if clean.returncode != 0:
         result.problems.append(f"the uninterrupted scan: exit {clean.returncode}")
     got, want = library_faces(library), library_faces(reference)
