@@ -75,10 +75,10 @@ def update_people(
         rest = candidates & ~matched
         _cluster(table, rest, refs, rejected, settings, plan)
     else:
-        # Faces that lost their automatic match go back to being unsorted.
-        for i in np.flatnonzero(candidates & ~matched):
-            if table.sources[i] == AUTO:
-                plan.labels[int(table.ids[i])] = (None, None, None)
+        withdrawn = np.flatnonzero(
+            candidates & ~matched & np.array([s == AUTO for s in table.sources], dtype=bool)
+        )
+        _back_to_groups(library, table, withdrawn, rejected, plan)
     report = _write(library, table, plan)
     report.seconds = time.monotonic() - started
     return report
@@ -165,6 +165,54 @@ def _cluster(
             (int(table.photo_ids[i]), person) in user_in_photo
         )
         plan.labels[face_id] = (None, None, None) if blocked else (person, CLUSTER, None)
+
+
+def _back_to_groups(
+    library: Library,
+    table: rows.FaceTable,
+    withdrawn: np.ndarray,
+    rejected: dict[int, set[int]],
+    plan: _Plan,
+) -> None:
+    """Faces whose automatic match an edit withdrew go back to the group they came from.
+
+    Without this a face that left its group for a named person, and then lost that match (a
+    look-alike named later narrows the margin, an undo takes the person's faces back), ended
+    with no person at all: 4,986 faces after 20 names in a 150k-face library. The group may
+    be gone (every face of it was matched away) or no longer fit (named since, or its person
+    is already in that photo): then the faces of that old group form a new unnamed group.
+    """
+    if len(withdrawn) == 0:
+        return
+    people = rows.people_ids(library.conn)
+    holder = np.where(table.person_ids >= 0, table.person_ids, -1)
+    final = {int(table.ids[i]): int(holder[i]) for i in range(len(table))}
+    for face_id, (person, _, _) in plan.labels.items():
+        final[face_id] = -1 if person is None else person
+    index = {int(face_id): i for i, face_id in enumerate(table.ids)}
+    for face_id in (int(table.ids[i]) for i in withdrawn):
+        final[face_id] = -1
+    taken = {(int(table.photo_ids[index[f]]), p) for f, p in final.items() if p != -1}
+    fresh: dict[int, int] = {}  # old group -> temporary id of the group rebuilt for it
+    for i in withdrawn:
+        face_id, photo, group = int(table.ids[i]), int(table.photo_ids[i]), int(table.group_ids[i])
+        person: int | None = None
+        if group >= 0:
+            fits = group in people and people[group] is None
+            if not fits or (photo, group) in taken:
+                group_key = group
+                if group_key not in fresh:
+                    fresh[group_key] = -(len(plan.new_people) + len(fresh) + 1)
+                person = fresh[group_key]
+            else:
+                person = group
+            if person in rejected.get(face_id, set()) or (photo, person) in taken:
+                person = None
+        if person is None:
+            plan.labels[face_id] = (None, None, None)
+            continue
+        taken.add((photo, person))
+        plan.labels[face_id] = (person, CLUSTER, None)
 
 
 def _write(library: Library, table: rows.FaceTable, plan: _Plan) -> UpdateReport:

@@ -215,15 +215,22 @@ def relabel(
     conn: sqlite3.Connection, changes: list[tuple[int, int | None, str | None, float | None]]
 ) -> None:
     """Many (face, person, source, confidence) at once: cleared first, then assigned, so the
-    one-person-per-photo index holds at every statement whatever the order of changes."""
+    one-person-per-photo index holds at every statement whatever the order of changes. A face
+    given a group by the clustering remembers that group (`group_id`)."""
     conn.executemany(
         "UPDATE faces SET person_id = NULL, label_source = NULL, confidence = NULL WHERE id = ?",
         [(c[0],) for c in changes],
     )
     conn.executemany(
-        "UPDATE faces SET person_id = ?, label_source = ?, confidence = ? WHERE id = ?",
-        [(c[1], c[2], c[3], c[0]) for c in changes if c[1] is not None],
+        "UPDATE faces SET person_id = ?, label_source = ?, confidence = ?, "
+        "group_id = CASE WHEN ? = 'cluster' THEN ? ELSE group_id END WHERE id = ?",
+        [(c[1], c[2], c[3], c[2], c[1], c[0]) for c in changes if c[1] is not None],
     )
+
+
+def people_ids(conn: sqlite3.Connection) -> dict[int, str | None]:
+    """Every person's id and name (None for an unnamed group)."""
+    return {r[0]: r[1] for r in conn.execute("SELECT id, name FROM people")}
 
 
 def keep_apart(conn: sqlite3.Connection, a: int, b: int) -> None:
@@ -258,6 +265,7 @@ class FaceTable:
     sources: list[str | None]
     confidences: np.ndarray
     embeddings: np.ndarray  # (n, 128) float32
+    group_ids: np.ndarray  # the group the clustering last put the face in; -1: none
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -265,7 +273,7 @@ class FaceTable:
 
 def face_table(conn: sqlite3.Connection) -> FaceTable:
     rows = conn.execute(
-        "SELECT id, photo_id, person_id, label_source, confidence, embedding FROM faces "
+        "SELECT id, photo_id, person_id, label_source, confidence, embedding, group_id FROM faces "
         "WHERE removed = 0 AND embedding IS NOT NULL ORDER BY id"
     ).fetchall()
     n = len(rows)
@@ -283,6 +291,9 @@ def face_table(conn: sqlite3.Connection) -> FaceTable:
             (np.nan if r[4] is None else r[4] for r in rows), dtype=np.float64, count=n
         ),
         embeddings=embeddings,
+        group_ids=np.fromiter(
+            (-1 if r[6] is None else r[6] for r in rows), dtype=np.int64, count=n
+        ),
     )
 
 

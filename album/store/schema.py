@@ -106,5 +106,14 @@ CREATE TABLE distinct_people (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2]
+# v3: each face remembers the unnamed group the clustering last put it in, so an automatic
+# match that a later edit withdraws sends the face back to its group instead of to nobody.
+# And the people counts read an index, not the faces table with its inline crops.
+SCHEMA_V3 = """
+ALTER TABLE faces ADD COLUMN group_id INTEGER;   -- a people id, or a group since emptied
+UPDATE faces SET group_id = person_id WHERE label_source = 'cluster';
+CREATE INDEX faces_person_state ON faces(person_id, removed, label_source, confidence);
+"""
+
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3]
 LATEST_VERSION = len(MIGRATIONS)

@@ -1,0 +1,122 @@
+"""A library of N photos built through album's own scan writer, from real dlib embeddings.
+
+Used by `benchmarks/big_library.py` and by the tests that need a library of a few thousand
+faces. The photos on disk are hard links to a handful of small real face JPEGs (so a rescan
+sees N real files), and every face carries an embedding from `lfw-embeddings.npz` with a little
+noise, so the people in it look like the long tail of a real library: a few people seen
+hundreds of times, most seen once.
+
+Faces go in through `make_plan` (the scan's pending rows) and the scan's `Writer` thread (the
+same `save_analysis` a real scan runs), so whatever the writer does at scale is what is measured.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from album.config import Settings
+from album.faces.analyze import FaceFound, PhotoAnalysis
+from album.imaging import open_photo, square_crop
+from album.scan.plan import make_plan
+from album.scan.writer import Writer
+from album.store.library import Library
+
+BOX = (70, 180, 180, 70)  # (top, right, bottom, left) in the 250 x 250 LFW photos
+CROP_SIDE = 160
+# Faces per photo, with their odds: most photos show one person, some two or three.
+FACES_PER_PHOTO = ((1, 0.6), (2, 0.3), (3, 0.1))
+
+
+def faces_root() -> Path | None:
+    repo = Path(__file__).resolve().parent.parent
+    for candidate in (os.environ.get("ALBUM_FACES"), str(repo.parent / "shared" / "faces")):
+        if candidate and (Path(candidate) / "lfw-embeddings.npz").is_file():
+            return Path(candidate)
+    return None
+
+
+def _sources(faces: Path, count: int = 12) -> list[tuple[Path, bytes]]:
+    photos = sorted((faces / "lfw-62x10").glob("*/*.jpg"))[:: max(1, 620 // count)][:count]
+    return [(p, square_crop(open_photo(p).image, BOX, CROP_SIDE)) for p in photos]
+
+
+def build_library(
+    library_path: Path,
+    photos_dir: Path,
+    n_photos: int,
+    faces: Path,
+    *,
+    seed: int = 0,
+    noise: float = 0.01,
+    min_photos_per_person: int = 1,
+) -> int:
+    """Build the library; returns how many faces it holds.
+
+    `min_photos_per_person` > 1 keeps only LFW people seen at least that often (a small test
+    library then has real groups rather than thousands of strangers).
+    """
+    rng = np.random.default_rng(seed)
+    data = np.load(faces / "lfw-embeddings.npz", allow_pickle=True)
+    embeddings = np.asarray(data["X"], dtype=np.float32)
+    names = np.asarray(data["y"])
+    _, inverse, counts = np.unique(names, return_inverse=True, return_counts=True)
+    keep = np.flatnonzero(counts[inverse] >= min_photos_per_person)
+    sources = _sources(faces)
+    photos_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n_photos):
+        path = photos_dir / f"{i // 1000:04d}" / f"photo-{i:07d}.jpg"
+        if not path.exists():
+            path.parent.mkdir(exist_ok=True)
+            os.link(sources[i % len(sources)][0], path)
+        paths.append(path)
+    sizes, odds = zip(*FACES_PER_PHOTO, strict=True)
+    settings = Settings()
+    with Library.open(library_path) as library:
+        plan = make_plan(library, [str(photos_dir)], fingerprint=settings.fingerprint())
+    writer = Writer(library_path)
+    writer.start()
+    total = 0
+    for n, (photo_id, path) in enumerate(plan.analyze):
+        count = int(rng.choice(sizes, p=odds))
+        rows = rng.choice(keep, size=count * 3)
+        chosen: list[int] = []
+        for row in rows:  # one face per person per photo, as in life
+            if all(names[row] != names[c] for c in chosen):
+                chosen.append(int(row))
+            if len(chosen) == count:
+                break
+        found = []
+        for k, row in enumerate(chosen):
+            vector = embeddings[row] + rng.normal(0, noise, 128).astype(np.float32)
+            top, right, bottom, left = BOX
+            shift = 60 * k  # distinct boxes in one photo
+            found.append(
+                FaceFound(
+                    (top, right + shift, bottom, left + shift),
+                    1.0,
+                    vector,
+                    sources[(n + k) % len(sources)][1],
+                )
+            )
+        stat = os.stat(path)
+        writer.put(
+            photo_id,
+            PhotoAnalysis(
+                path=str(path),
+                size=stat.st_size,
+                mtime_ns=stat.st_mtime_ns,
+                content_hash=f"synthetic-{photo_id}",
+                width=250 + 60 * (len(found) - 1),
+                height=250,
+                faces=found,
+                detector="synthetic",
+                fingerprint=settings.fingerprint(),
+            ),
+        )
+        total += len(found)
+    writer.close()
+    return total

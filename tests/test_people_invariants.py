@@ -1,0 +1,111 @@
+"""People invariants on a library of a few thousand faces, built through the scan writer.
+
+The small libraries of the other tests hold one group per person, so a later name never
+competes with an earlier automatic match; these tests need the crowd: real LFW embeddings,
+look-alikes included, several groups per person.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from album.people.service import PeopleService
+from album.people.update import update_people
+from album.store.library import Library
+from benchmarks.library_builder import build_library, faces_root
+
+PHOTOS = 2000
+
+
+@pytest.fixture(scope="module")
+def crowd(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    faces = faces_root()
+    if faces is None:
+        pytest.skip("needs ../shared/faces/lfw-embeddings.npz (or $ALBUM_FACES)")
+    root = tmp_path_factory.mktemp("crowd")
+    library = root / "library.db"
+    build_library(library, root / "photos", PHOTOS, faces, min_photos_per_person=4, noise=0.02)
+    with Library.open(library) as lib:
+        update_people(lib)
+    return library
+
+
+@pytest.fixture
+def lib(crowd: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "library.db"
+    shutil.copy(crowd, copy)
+    return copy
+
+
+def _people_of_faces(library: Library) -> dict[int, int | None]:
+    return dict(library.conn.execute("SELECT id, person_id FROM faces WHERE removed = 0"))
+
+
+def _largest_groups(library: Library, count: int) -> list[int]:
+    rows = library.conn.execute(
+        "SELECT f.person_id FROM faces f JOIN people p ON p.id = f.person_id "
+        "WHERE p.name IS NULL GROUP BY f.person_id ORDER BY count(*) DESC LIMIT ?",
+        (count,),
+    )
+    return [r[0] for r in rows]
+
+
+def _lost(before: dict[int, int | None], after: dict[int, int | None]) -> list[int]:
+    return [f for f, p in before.items() if p is not None and after.get(f) is None]
+
+
+def test_naming_twenty_people_leaves_no_grouped_face_without_a_person(lib: Path):
+    with Library.open(lib) as library:
+        service = PeopleService(library)
+        matched = 0
+        for k, person in enumerate(_largest_groups(library, 20)):
+            if library.conn.execute("SELECT 1 FROM people WHERE id = ?", (person,)).fetchone():
+                before = _people_of_faces(library)
+                service.name_person(person, f"Person {k}")
+                after = _people_of_faces(library)
+                assert _lost(before, after) == [], f"naming person {k} left faces without one"
+        matched = library.conn.execute(
+            "SELECT count(*) FROM faces WHERE label_source = 'auto'"
+        ).fetchone()[0]
+    assert matched > 0, "the names matched nothing: the library is too easy to test this"
+
+
+def test_undoing_names_returns_matched_faces_to_their_groups(lib: Path):
+    with Library.open(lib) as library:
+        service = PeopleService(library)
+        start = _people_of_faces(library)
+        named = _largest_groups(library, 8)
+        for k, person in enumerate(named):
+            if library.conn.execute("SELECT 1 FROM people WHERE id = ?", (person,)).fetchone():
+                service.name_person(person, f"Person {k}")
+        auto = library.conn.execute(
+            "SELECT count(*) FROM faces WHERE label_source = 'auto'"
+        ).fetchone()[0]
+        assert auto > 0
+        while service.can_undo():
+            before = _people_of_faces(library)
+            service.undo()
+            lost = _lost(before, _people_of_faces(library))
+            # An undone match may only return a face to where the clustering left it.
+            assert [f for f in lost if start[f] is not None] == []
+        assert _lost(start, _people_of_faces(library)) == []
+        named_left = library.conn.execute("SELECT count(*) FROM people WHERE name IS NOT NULL")
+        assert named_left.fetchone()[0] == 0
+
+
+def test_a_rejected_face_is_left_without_that_person_because_the_user_said_so(lib: Path):
+    with Library.open(lib) as library:
+        service = PeopleService(library)
+        person = _largest_groups(library, 1)[0]
+        service.name_person(person, "Ada")
+        face = library.conn.execute(
+            "SELECT id FROM faces WHERE person_id = ? LIMIT 1", (person,)
+        ).fetchone()[0]
+        before = _people_of_faces(library)
+        service.reject([face])
+        after = _people_of_faces(library)
+        assert after[face] != person
+        assert [f for f in _lost(before, after) if f != face] == []
