@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from album.cli import main
 from album.people.service import PeopleService
 from album.people.update import update_people
 from album.store.library import Library
@@ -60,13 +61,12 @@ def _lost(before: dict[int, int | None], after: dict[int, int | None]) -> list[i
 def test_naming_twenty_people_leaves_no_grouped_face_without_a_person(lib: Path):
     with Library.open(lib) as library:
         service = PeopleService(library)
-        matched = 0
+        grouped = {f: p for f, p in _people_of_faces(library).items() if p is not None}
         for k, person in enumerate(_largest_groups(library, 20)):
             if library.conn.execute("SELECT 1 FROM people WHERE id = ?", (person,)).fetchone():
-                before = _people_of_faces(library)
                 service.name_person(person, f"Person {k}")
-                after = _people_of_faces(library)
-                assert _lost(before, after) == [], f"naming person {k} left faces without one"
+                lost = _lost(grouped, _people_of_faces(library))
+                assert lost == [], f"naming person {k} left grouped faces without a person"
         matched = library.conn.execute(
             "SELECT count(*) FROM faces WHERE label_source = 'auto'"
         ).fetchone()[0]
@@ -109,3 +109,40 @@ def test_a_rejected_face_is_left_without_that_person_because_the_user_said_so(li
         after = _people_of_faces(library)
         assert after[face] != person
         assert [f for f in _lost(before, after) if f != face] == []
+
+
+def test_the_rematch_after_an_edit_decides_what_a_full_rematch_would(lib: Path):
+    with Library.open(lib) as library:
+        service = PeopleService(library, defer_rematch=True)
+        for k, person in enumerate(_largest_groups(library, 10)):
+            if library.conn.execute("SELECT 1 FROM people WHERE id = ?", (person,)).fetchone():
+                service.name_person(person, f"Person {k}")
+                service.follow_up()
+        quick = {
+            r[0]: r[1:]
+            for r in library.conn.execute("SELECT id, person_id, label_source FROM faces")
+        }
+        update_people(library, recluster=False)
+        full = {
+            r[0]: r[1:]
+            for r in library.conn.execute("SELECT id, person_id, label_source FROM faces")
+        }
+    differ = [f for f in quick if quick[f] != full[f]]
+    assert len(differ) <= len(quick) // 1000, differ[:20]
+
+
+def test_the_cli_says_the_name_then_when_the_matching_after_it_is_done(
+    lib: Path, capsys: pytest.CaptureFixture
+):
+    with Library.open(lib) as library:
+        person = _largest_groups(library, 1)[0]
+    assert main(["--library", str(lib), "name", str(person), "Ada"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Named 'Ada'"
+    assert lines[1].startswith("Matching the library to 'Ada'... done, ")
+    matched = int(lines[1].split("done, ")[1].split()[0])
+    with Library.open(lib) as library:
+        auto = library.conn.execute(
+            "SELECT count(*) FROM faces WHERE person_id = ? AND label_source = 'auto'", (person,)
+        ).fetchone()[0]
+    assert matched >= auto

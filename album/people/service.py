@@ -50,9 +50,23 @@ class EditResult:
 
 
 class PeopleService:
-    def __init__(self, library: Library, settings: PeopleSettings | None = None) -> None:
+    """`defer_rematch=True` leaves the matching an edit calls for to `follow_up()`, which the
+    caller runs after the edit has been shown (the CLI says when it is done; the window runs
+    it as a job of its own), so the edit itself stays a short transaction."""
+
+    def __init__(
+        self,
+        library: Library,
+        settings: PeopleSettings | None = None,
+        *,
+        defer_rematch: bool = False,
+    ) -> None:
         self.library = library
         self.settings = settings or stored_people_settings(library)
+        self.defer_rematch = defer_rematch
+        # What the deferred rematch must look at: the people edits touched, and their faces.
+        self.pending_people: set[int] = set()
+        self.pending_faces: set[int] = set()
 
     # -- the plumbing every edit shares ------------------------------------------------------
 
@@ -76,12 +90,36 @@ class PeopleService:
                 before["people"].setdefault(str(pid), None)
             edit_id = edits.record(conn, kind, summary, before, after)
         if rematch:
-            self.rematch()
+            self._after_edit(before, after)
         person = next(iter(created), None) if created else None
         return EditResult(edit_id, summary, person)
 
-    def rematch(self) -> UpdateReport:
-        return update_people(self.library, self.settings, recluster=False)
+    def _after_edit(self, *states: edits.Snapshot) -> None:
+        """Queue (or run) the rematch around everyone and every face these snapshots name."""
+        for state in states:
+            self.pending_people.update(int(p) for p in state["people"])
+            for face_id, row in state["faces"].items():
+                self.pending_faces.add(int(face_id))
+                if row and row[0] is not None:
+                    self.pending_people.add(int(row[0]))
+        if not self.defer_rematch:
+            self.follow_up()
+
+    def follow_up(self) -> UpdateReport:
+        """The matching the edits so far call for: only faces near the people they touched."""
+        people, faces = self.pending_people, self.pending_faces
+        self.pending_people, self.pending_faces = set(), set()
+        if not people and not faces:
+            return UpdateReport()
+        return self.rematch(people, faces)
+
+    def rematch(
+        self, people: Iterable[int] | None = None, faces: Iterable[int] = ()
+    ) -> UpdateReport:
+        """Match the named people again: around `people` (and `faces`), or everywhere."""
+        return update_people(
+            self.library, self.settings, recluster=False, around=people, faces=faces
+        )
 
     def recluster(self) -> UpdateReport:
         return update_people(self.library, self.settings, recluster=True)
@@ -278,7 +316,7 @@ class PeopleService:
             }
             after = edits.snapshot(db.conn, [face_id], [])
             edit_id = edits.record(db.conn, "add", "Added a face", before, after)
-        self.rematch()
+        self._after_edit(after)
         return EditResult(edit_id, "Added a face", None, face_id)
 
     # -- confirming suggestions --------------------------------------------------------------
@@ -355,7 +393,7 @@ class PeopleService:
                 return None
             edits.restore(db.conn, edit.after if undone else edit.before)
             edits.mark(db.conn, edit.id, undone=not undone)
-        self.rematch()
+        self._after_edit(edit.before, edit.after)
         return edit.summary
 
     def can_undo(self) -> str | None:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from album.people.cluster import carry_identities, cluster_faces
 from album.people.match import MatchSettings, match
+from album.people.nearby import within
 from album.store import people as rows
 from album.store import settings as stored_settings
 from album.store.library import Library
@@ -60,16 +61,30 @@ class _Plan:
 
 
 def update_people(
-    library: Library, settings: PeopleSettings | None = None, *, recluster: bool = True
+    library: Library,
+    settings: PeopleSettings | None = None,
+    *,
+    recluster: bool = True,
+    around: Iterable[int] | None = None,
+    faces: Iterable[int] = (),
 ) -> UpdateReport:
-    """Match every face without a user label to the named people; cluster the rest."""
+    """Match every face without a user label to the named people; cluster the rest.
+
+    `around` (people an edit touched) makes it the quick rematch that follows an edit: only the
+    faces within reach of those people's confirmed faces, the faces they hold, and `faces` are
+    decided again, so its cost follows the edit, not the library.
+    """
     settings = settings or stored_people_settings(library)
     started = time.monotonic()
     table = rows.face_table(library.conn)
     rejected = _rejections_by_face(library)
     plan = _Plan()
-    candidates = np.array([s != USER for s in table.sources], dtype=bool)
-    refs = ~candidates & (table.person_ids >= 0)
+    not_user = np.array([s != USER for s in table.sources], dtype=bool)
+    refs = ~not_user & (table.person_ids >= 0)
+    if around is not None and not recluster:
+        candidates = not_user & _affected(table, refs, set(around), set(faces), settings)
+    else:
+        candidates = not_user
     matched = _match(table, candidates, refs, rejected, settings, plan)
     if recluster:
         rest = candidates & ~matched
@@ -82,6 +97,25 @@ def update_people(
     report = _write(library, table, plan)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _affected(
+    table: rows.FaceTable,
+    refs: np.ndarray,
+    people: set[int],
+    faces: set[int],
+    settings: PeopleSettings,
+) -> np.ndarray:
+    """Faces whose match an edit of `people` (and of `faces`) can change."""
+    edited = np.isin(table.person_ids, np.fromiter(people, dtype=np.int64, count=len(people)))
+    affected = edited | np.isin(table.ids, np.fromiter(faces, dtype=np.int64, count=len(faces)))
+    # The person's confirmed faces now, and those the edit took from them (an undo, a move).
+    reference = (refs & edited) | np.isin(table.ids, list(faces))
+    if reference.any():
+        reach = settings.match.threshold + settings.match.margin
+        matched = np.array([s == AUTO for s in table.sources], dtype=bool)
+        affected |= within(table.embeddings, table.embeddings[reference], reach, exact=matched)
+    return affected
 
 
 def _rejections_by_face(library: Library) -> dict[int, set[int]]:
@@ -111,8 +145,10 @@ def _match(
         forbidden=[rejected.get(int(table.ids[i]), set()) for i in idx],
         settings=settings.match,
     )
-    # One person per photo: a user-labelled face wins, then the closest automatic match.
-    taken = {(int(table.photo_ids[i]), int(table.person_ids[i])) for i in np.flatnonzero(refs)}
+    # One person per photo: a user-labelled face wins, then a label not decided again here,
+    # then the closest automatic match.
+    held = ~candidates & (table.person_ids >= 0)
+    taken = {(int(table.photo_ids[i]), int(table.person_ids[i])) for i in np.flatnonzero(held)}
     order = np.argsort(found.distance)
     for j in order:
         person = int(found.person[j])
@@ -139,6 +175,9 @@ def _cluster(
     idx = np.flatnonzero(rest)
     if len(idx) == 0:
         return
+    # Loaded here: SciPy and scikit-learn cost a second to import, and only regrouping needs them.
+    from album.people.cluster import carry_identities, cluster_faces
+
     kwargs = {"min_cluster_size": settings.min_cluster_size}
     if settings.cluster_threshold is not None:
         kwargs["threshold"] = settings.cluster_threshold
@@ -223,7 +262,7 @@ def _write(library: Library, table: rows.FaceTable, plan: _Plan) -> UpdateReport
     }
     with library.write() as db:
         conn = db.conn
-        now = rows.label_states(conn)
+        now = rows.label_states(conn, plan.labels)
         changes = []
         for face_id, (person, source, confidence) in plan.labels.items():
             current = now.get(face_id)

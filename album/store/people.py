@@ -203,29 +203,53 @@ def erase_person(conn: sqlite3.Connection, person_id: int) -> set[int]:
     return faces
 
 
-def label_states(conn: sqlite3.Connection) -> dict[int, tuple[int | None, str | None, int]]:
+def label_states(
+    conn: sqlite3.Connection, face_ids: Iterable[int]
+) -> dict[int, tuple[int | None, str | None, int]]:
     """face id -> (person, label source, removed), to see what changed since a read."""
-    return {
-        r[0]: (r[1], r[2], r[3])
-        for r in conn.execute("SELECT id, person_id, label_source, removed FROM faces")
-    }
+    ordered = sorted(face_ids)
+    out = {}
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        for r in conn.execute(
+            f"SELECT id, person_id, label_source, removed FROM faces WHERE id IN {ids_in(chunk)}",
+            chunk,
+        ):
+            out[r[0]] = (r[1], r[2], r[3])
+    return out
 
 
 def relabel(
     conn: sqlite3.Connection, changes: list[tuple[int, int | None, str | None, float | None]]
 ) -> None:
-    """Many (face, person, source, confidence) at once: cleared first, then assigned, so the
-    one-person-per-photo index holds at every statement whatever the order of changes. A face
-    given a group by the clustering remembers that group (`group_id`)."""
-    conn.executemany(
-        "UPDATE faces SET person_id = NULL, label_source = NULL, confidence = NULL WHERE id = ?",
-        [(c[0],) for c in changes],
+    """Many (face, person, source, confidence) at once. A face given a group by the clustering
+    remembers that group (`group_id`).
+
+    The changes go into a temporary table and then into faces with one UPDATE ... FROM: each
+    face row (crop and all) is rewritten once, not once per statement of an executemany. Faces
+    that move from one person to another are cleared first, so the one-person-per-photo index
+    holds at every statement whatever the order of changes (two faces swapping people).
+    """
+    if not changes:
+        return
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS relabelled (face_id INTEGER PRIMARY KEY, "
+        "person_id INTEGER, source TEXT, confidence REAL)"
     )
-    conn.executemany(
-        "UPDATE faces SET person_id = ?, label_source = ?, confidence = ?, "
-        "group_id = CASE WHEN ? = 'cluster' THEN ? ELSE group_id END WHERE id = ?",
-        [(c[1], c[2], c[3], c[2], c[1], c[0]) for c in changes if c[1] is not None],
+    conn.execute("DELETE FROM relabelled")
+    conn.executemany("INSERT OR REPLACE INTO relabelled VALUES (?, ?, ?, ?)", changes)
+    conn.execute(
+        "UPDATE faces SET person_id = NULL, label_source = NULL, confidence = NULL "
+        "FROM relabelled r WHERE r.face_id = faces.id AND faces.person_id IS NOT NULL "
+        "AND (r.person_id IS NULL OR r.person_id != faces.person_id)"
     )
+    conn.execute(
+        "UPDATE faces SET person_id = r.person_id, label_source = r.source, "
+        "confidence = r.confidence, "
+        "group_id = CASE WHEN r.source = 'cluster' THEN r.person_id ELSE faces.group_id END "
+        "FROM relabelled r WHERE r.face_id = faces.id AND r.person_id IS NOT NULL"
+    )
+    conn.execute("DELETE FROM relabelled")
 
 
 def people_ids(conn: sqlite3.Connection) -> dict[int, str | None]:

@@ -69,16 +69,22 @@ class Backend(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_failed: Callable[[str], None] | None = None,
     ) -> None:
-        """A people edit through the service, on the write thread, then every view refreshes."""
+        """A people edit through the service, on the write thread, then every view refreshes.
+
+        The matching the edit calls for runs after it as a job of its own, so the views show
+        the edit (a new name) at once and refresh again when the matching is done."""
         path = self.library_path
 
-        def run() -> tuple[Any, str | None, str | None]:
-            service = PeopleService(thread_library(path))
-            result = fn(service)
-            return result, service.can_undo(), service.can_redo()
+        Edited = tuple[Any, str | None, str | None, set[int], set[int]]
 
-        def done(value: tuple[Any, str | None, str | None]) -> None:
-            result, undo, redo = value
+        def run() -> Edited:
+            service = PeopleService(thread_library(path), defer_rematch=True)
+            result = fn(service)
+            pending = service.pending_people, service.pending_faces
+            return result, service.can_undo(), service.can_redo(), *pending
+
+        def done(value: Edited) -> None:
+            result, undo, redo, people, faces = value
             self.history.emit(undo or "", redo or "")
             summary = getattr(result, "summary", None)
             if isinstance(summary, str):
@@ -86,6 +92,8 @@ class Backend(QObject):
             self.changed.emit()
             if on_done is not None:
                 on_done(result)
+            if people or faces:
+                self._follow_up(people, faces)
 
         def failed(text: str) -> None:
             if on_failed is not None:
@@ -94,6 +102,19 @@ class Backend(QObject):
                 self.error.emit(text)
 
         self.jobs.write(run, done, failed)
+
+    def _follow_up(self, people: set[int], faces: set[int]) -> None:
+        path = self.library_path
+
+        def run() -> object:
+            service = PeopleService(thread_library(path), defer_rematch=True)
+            service.pending_people, service.pending_faces = set(people), set(faces)
+            return service.follow_up()
+
+        def failed(text: str) -> None:
+            self.error.emit(f"Matching faces to people failed: {text}")
+
+        self.jobs.write(run, lambda _report: self.changed.emit(), failed)
 
     def undo(self) -> None:
         self.edit(lambda s: _Stepped("Undone", "undo", s.undo()))
