@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import TYPE_CHECKING
 
 from album.cli.common import CommandError, add_library_option, library_path
-from album.people.update import update_people
-from album.scan.runner import Scanner
-from album.store import backup
-from album.store import settings as stored_settings
-from album.store.check import check, clear_unreadable
-from album.store.library import Library
+
+if TYPE_CHECKING:  # the modules themselves load when the command runs (a fast --help)
+    from album.store.library import Library
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from album.people.update import update_people
+    from album.store.check import check, clear_unreadable
+    from album.store.library import Library
+
     path = library_path(args)
     if not path.exists():
         raise CommandError(f"there is no library at {path}")
@@ -64,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _reanalyze(library: Library, paths: list[str]) -> str:
     """Analyze again, now, the photos whose face data was unreadable: a scan of just them."""
+    from album.scan.runner import Scanner
+    from album.store import settings as stored_settings
+
     settings = stored_settings.load(library)
     settings = settings.replace(workers=max(1, min(settings.workers, len(paths))))
     scan = Scanner(library.path, settings).run(list(paths))
@@ -71,6 +76,8 @@ def _reanalyze(library: Library, paths: list[str]) -> str:
 
 
 def _backups_line(library: Library) -> str:
+    from album.store import backup
+
     found = backup.backups(library.path)
     if not found:
         return "Backups: none yet"
@@ -80,6 +87,8 @@ def _backups_line(library: Library) -> str:
 
 
 def _damaged(library: Library, problems: list[str]) -> str:
+    from album.store import backup
+
     found = backup.backups(library.path)
     advice = (
         f"the newest backup is {found[-1]}: quit album and copy it over {library.path} "

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from album.config import default_library_path
-from album.store.library import Library
+
+if TYPE_CHECKING:
+    from album.store.library import Library
 
 EXIT_USAGE = 2
 
@@ -37,4 +40,6 @@ def library_path(args: argparse.Namespace) -> Path:
 
 
 def open_library(args: argparse.Namespace) -> Library:
+    from album.store.library import Library
+
     return Library.open(library_path(args))

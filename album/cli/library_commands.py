@@ -7,9 +7,6 @@ import json
 import sys
 
 from album.cli.common import add_library_option, library_path, usage_error
-from album.info import collect_info
-from album.store import export as exporting
-from album.store.library import Library
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_info(args: argparse.Namespace) -> int:
+    from album.info import collect_info
+    from album.store.library import Library
+
     with Library.open(library_path(args)) as library:
         info = collect_info(library)
     if args.json:
@@ -51,6 +51,9 @@ def run_info(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     if not args.json:
         raise usage_error("say which format: album export --json")
+    from album.store import export as exporting
+    from album.store.library import Library
+
     with Library.open(library_path(args)) as library:
         data = exporting.export(library)
     text = json.dumps(data, indent=1, ensure_ascii=False)

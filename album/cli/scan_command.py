@@ -11,17 +11,15 @@ from collections.abc import Iterator
 from concurrent.futures import Executor
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from album.cli.common import CommandError, add_library_option, library_path, usage_error
 from album.config import DETECTORS, Settings
 from album.paths import display_path
-from album.people.update import update_people
-from album.scan.pool import local_pool
-from album.scan.runner import ExecutorFactory, Scanner
-from album.store import photos
-from album.store import settings as stored_settings
-from album.store.library import Library
-from album.terminal import ProgressPrinter, summary
+
+if TYPE_CHECKING:  # loaded when a scan runs, not for `album --help`
+    from album.scan.runner import ExecutorFactory, Scanner
+    from album.store.library import Library
 
 EXIT_CANCELLED = 130
 
@@ -68,6 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _settings(args: argparse.Namespace, library: Library) -> Settings:
+    from album.store import settings as stored_settings
+
     base = stored_settings.load(library)
     changes: dict[str, object] = {}
     if args.workers:
@@ -83,6 +83,8 @@ def _settings(args: argparse.Namespace, library: Library) -> Settings:
 
 
 def _check_paths(paths: list[str], library: Library) -> list[str]:
+    from album.store import photos
+
     known_roots = set(photos.roots(library))
     checked = []
     for raw in paths:
@@ -145,6 +147,13 @@ def _is_main_thread() -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    from album.people.update import update_people
+    from album.scan.pool import local_pool
+    from album.scan.runner import Scanner
+    from album.store import photos
+    from album.store.library import Library
+    from album.terminal import ProgressPrinter, summary
+
     path = library_path(args)
     with Library.open(path) as library:
         settings = _settings(args, library)

