@@ -22,6 +22,7 @@ from album.faces.analyze import FaceFound, PhotoAnalysis
 from album.imaging import open_photo, square_crop
 from album.scan.plan import make_plan
 from album.scan.writer import Writer
+from album.store import photos
 from album.store.library import Library
 
 BOX = (70, 180, 180, 70)  # (top, right, bottom, left) in the 250 x 250 LFW photos
@@ -76,6 +77,7 @@ def build_library(
     sizes, odds = zip(*FACES_PER_PHOTO, strict=True)
     settings = Settings()
     with Library.open(library_path) as library:
+        photos.add_root(library, str(photos_dir.absolute()))
         plan = make_plan(library, [str(photos_dir)], fingerprint=settings.fingerprint())
     writer = Writer(library_path)
     writer.start()
