@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -37,6 +38,7 @@ from benchmarks.library_builder import build_library, faces_root  # noqa: E402
 
 CACHE = Path(os.environ.get("ALBUM_BENCH_CACHE", tempfile.gettempdir())) / "album-bench"
 MB = 1024 * 1024
+LAST_CPU = 0.0
 
 
 def cached_library(n: int) -> tuple[Path, Path]:
@@ -68,13 +70,21 @@ def fresh_copy(library: Path, into: Path) -> Path:
     return copy
 
 
+def cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def album(library: Path | None, *args: str) -> tuple[float, str]:
-    """Run one `album` command as a user would; returns (seconds, output)."""
+    """Run one `album` command as a user would; returns (seconds, output). The CPU seconds
+    it used go to `LAST_CPU`: on a loaded machine they say more than the wall clock."""
     command = [sys.executable, "-m", "album"]
     if library is not None:
         command += ["--library", str(library)]
     # As installed: compiled modules are kept (this machine's shells say not to write them).
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    global LAST_CPU
+    cpu = cpu_of_children()
     started = time.monotonic()
     done = subprocess.run(
         [*command, *args],
@@ -86,6 +96,7 @@ def album(library: Path | None, *args: str) -> tuple[float, str]:
         env=env,
     )
     seconds = time.monotonic() - started
+    LAST_CPU = cpu_of_children() - cpu
     if done.returncode != 0:
         raise RuntimeError(f"album {' '.join(args)} failed: {done.stderr[-2000:]}")
     return seconds, done.stdout
@@ -99,6 +110,19 @@ def timed(command: list[str]) -> float:
 
 def median_of(times: int, run: callable) -> float:  # type: ignore[valid-type]
     return statistics.median(run() for _ in range(times))
+
+
+def command_row(
+    table: Table, what: str, library: Path | None, args: list[str], goal: float
+) -> None:
+    """Median of 3 runs of one command: wall clock against the goal, and its CPU time."""
+    runs = []
+    for _ in range(3):
+        seconds, _ = album(library, *args)
+        runs.append((seconds, LAST_CPU))
+    wall = statistics.median(r[0] for r in runs)
+    cpu = statistics.median(r[1] for r in runs)
+    table.row(what, f"{wall:.2f} s ({cpu:.2f} s CPU)", f"< {goal} s", wall < goal)
 
 
 def largest_groups(library: Library, count: int) -> list[int]:
@@ -156,7 +180,7 @@ def measure_names(table: Table, library: Path, names: int) -> None:
     seconds, _ = album(library, "name", str(group), "Benchmark CLI Person")
     table.row(
         "`album name PERSON NAME`, the whole command (new process)",
-        f"{seconds:.2f} s",
+        f"{seconds:.2f} s ({LAST_CPU:.2f} s CPU)",
         "edit < 0.5 s + matching < 5 s",
         seconds < 5.5,
     )
@@ -177,9 +201,11 @@ def measure_cluster(table: Table, library: Path) -> None:
     alone = time.monotonic() - started
     del face_table
     whole, _ = album(library, "cluster")
+    whole_cpu = LAST_CPU
     table.row(
         f"`album cluster` ({count_faces(library):,} faces, nothing grouped)",
-        f"{whole:.1f} s; the clustering alone {alone:.1f} s: {whole / alone:.2f}x",
+        f"{whole:.1f} s ({whole_cpu:.1f} s CPU); the clustering alone {alone:.1f} s: "
+        f"{whole / alone:.2f}x",
         "<= 1.2x the clustering alone",
         whole / alone <= 1.2,
     )
@@ -235,20 +261,22 @@ def main() -> None:
         floor = median_of(3, lambda: timed([sys.executable, "-c", "pass"]))
         table.row("Python starting and doing nothing (noise floor)", f"{floor:.2f} s", "-", None)
         album(None, "--help")  # compiles album's modules once, as an install does
+        # The first open of a copy takes the day's backup, as a user's first open of the day.
+        album(library, "info")
         for flag in ("--version", "--help"):
-            seconds = median_of(3, lambda flag=flag: album(None, flag)[0])
-            table.row(f"`album {flag}`", f"{seconds:.2f} s", "< 0.15 s", seconds < 0.15)
-        info = median_of(3, lambda: album(library, "info")[0])
-        table.row("`album info`", f"{info:.2f} s", "< 0.2 s", info < 0.2)
-        people = median_of(3, lambda: album(library, "people")[0])
-        table.row("`album people`", f"{people:.2f} s", "< 0.5 s", people < 0.5)
+            command_row(table, f"`album {flag}`", None, [flag], 0.15)
+        command_row(table, "`album info`", library, ["info"], 0.2)
+        command_row(table, "`album people`", library, ["people"], 0.5)
 
         measure_names(table, library, args.names)
         measure_sizes(table, fresh_copy(pristine, work / "b"), work)
 
         rescan, _ = album(fresh_copy(pristine, work / "c"), "scan", str(photos))
         table.row(
-            f"rescan of {args.photos:,} unchanged photos", f"{rescan:.1f} s", "keep (3.1 s)", None
+            f"rescan of {args.photos:,} unchanged photos",
+            f"{rescan:.1f} s ({LAST_CPU:.1f} s CPU)",
+            "keep (3.1 s)",
+            None,
         )
         if not args.skip_cluster:
             measure_cluster(table, fresh_copy(pristine, work / "d"))

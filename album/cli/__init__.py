@@ -8,21 +8,22 @@ listed); 1 something went wrong; 2 a bad argument; 130 cancelled with Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import sys
 from collections.abc import Sequence
 
-from album.cli import commands
 from album.cli.common import EXIT_USAGE, CommandError, add_library_option, usage_error
+from album.cli.version import version_text
 from album.store.library import LibraryError
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from album.cli import commands
+
     parser = argparse.ArgumentParser(
         prog="album",
         description="Find the people in your photos. Without a command, opens the album window.",
     )
-    parser.add_argument("--version", action="version", version=commands.version_text())
+    parser.add_argument("--version", action="version", version=version_text())
     add_library_option(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.register(sub)
@@ -46,8 +47,16 @@ def _with_command(argv: list[str], names: set[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     # In a frozen (bundled) album each scan worker starts this same executable: this makes it
     # run the worker instead of the command line. A no-op everywhere else.
-    multiprocessing.freeze_support()
+    if getattr(sys, "frozen", False):
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list == ["--version"]:  # answered before building the parser of every command
+        print(version_text())
+        return 0
+    from album.cli import commands
+
     parser = build_parser()
     names = set(commands.names())
     args = parser.parse_args(_with_command(args_list, names))

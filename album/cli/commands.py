@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import platform
 
-from album import __version__
 from album.cli import (
     check_command,
     desktop_commands,
@@ -35,10 +33,6 @@ def names() -> list[str]:
         if isinstance(action, argparse._SubParsersAction):
             return list(action.choices)
     return []
-
-
-def version_text() -> str:
-    return f"album {__version__} (Python {platform.python_version()})"
 
 
 def _run_gui(args: argparse.Namespace) -> int:
