@@ -30,8 +30,9 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 
 from album.people.cluster import cluster_faces  # noqa: E402
+from album.people.regroup import Regroup  # noqa: E402
 from album.people.service import PeopleService  # noqa: E402
-from album.people.update import update_people  # noqa: E402
+from album.people.update import update_people, write_plan  # noqa: E402
 from album.store import people as rows  # noqa: E402
 from album.store.library import Library  # noqa: E402
 from benchmarks.library_builder import build_library, faces_root  # noqa: E402
@@ -152,26 +153,31 @@ class Table:
 def measure_names(table: Table, library: Path, names: int) -> None:
     """Naming the largest groups one after another: the edit, then the matching after it."""
     edits, follow_ups, matched = [], [], []
+    edit_cpu, follow_cpu = [], []
     with Library.open(library) as lib:
         service = PeopleService(lib, defer_rematch=True)
         for k, person in enumerate(largest_groups(lib, names)):
-            started = time.monotonic()
+            started, cpu = time.monotonic(), time.process_time()
             service.name_person(person, f"Benchmark Person {k}")
             edits.append(time.monotonic() - started)
-            started = time.monotonic()
+            edit_cpu.append(time.process_time() - cpu)
+            started, cpu = time.monotonic(), time.process_time()
             report = service.follow_up()
             follow_ups.append(time.monotonic() - started)
+            follow_cpu.append(time.process_time() - cpu)
             matched.append(report.matched)
     table.row(
-        f"`album name` edit itself ({names} names in a row)",
-        f"median {statistics.median(edits):.2f} s, max {max(edits):.2f} s",
+        f"`album name` edit itself ({names} names in a row, largest groups first)",
+        f"median {statistics.median(edits):.2f} s, max {max(edits):.2f} s "
+        f"(CPU median {statistics.median(edit_cpu):.2f} s, max {max(edit_cpu):.2f} s)",
         "< 0.5 s",
         max(edits) < 0.5,
     )
     table.row(
         "matching the library to the new name, after the edit",
         f"median {statistics.median(follow_ups):.2f} s, max {max(follow_ups):.2f} s "
-        f"({statistics.median(matched):.0f} faces matched per name)",
+        f"(CPU median {statistics.median(follow_cpu):.2f} s, max {max(follow_cpu):.2f} s; "
+        f"{statistics.median(matched):.0f} faces matched per name)",
         "< 5 s",
         max(follow_ups) < 5,
     )
@@ -196,18 +202,53 @@ def measure_cluster(table: Table, library: Path) -> None:
         db.conn.execute("DELETE FROM people WHERE name IS NULL")
     with Library.open(library) as lib:
         face_table = rows.face_table(lib.conn)
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     cluster_faces(face_table.embeddings, face_table.photo_ids)
-    alone = time.monotonic() - started
+    alone, alone_cpu = time.monotonic() - started, time.process_time() - cpu
     del face_table
     whole, _ = album(library, "cluster")
     whole_cpu = LAST_CPU
     table.row(
         f"`album cluster` ({count_faces(library):,} faces, nothing grouped)",
-        f"{whole:.1f} s ({whole_cpu:.1f} s CPU); the clustering alone {alone:.1f} s: "
-        f"{whole / alone:.2f}x",
+        f"{whole:.1f} s ({whole_cpu:.1f} s CPU); the clustering alone {alone:.1f} s "
+        f"({alone_cpu:.1f} s CPU): {whole / alone:.2f}x wall, {whole_cpu / alone_cpu:.2f}x CPU",
         "<= 1.2x the clustering alone",
         whole / alone <= 1.2,
+    )
+
+
+def rss_mb() -> float:
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / MB
+
+
+def measure_regroup(table: Table, library: Path) -> None:
+    """The window's regroup: planned in its own process, written by this one's writer."""
+    before = rss_mb()
+    with Library.open(library) as lib:
+        started = time.monotonic()
+        cpu = time.process_time()
+        regroup = Regroup(library).start()
+        longest_wait, planning = 0.0, True
+        while planning:  # what the window's timer does every 100 ms, on its GUI thread
+            tick = time.monotonic()
+            planning = regroup.planning()
+            longest_wait = max(longest_wait, time.monotonic() - tick)
+            time.sleep(0.1 if planning else 0)
+        planned = time.monotonic() - started
+        tick = time.monotonic()  # the window's write thread from here on
+        plan = regroup.plan(timeout=0)
+        write_plan(lib, plan)
+        written = time.monotonic() - tick
+        caller_cpu = time.process_time() - cpu
+    table.row(
+        "regroup from the window (in its own process)",
+        f"{planned:.1f} s planning in the child, {written:.1f} s receiving and writing; "
+        f"longest check on the caller's thread {longest_wait * 1000:.1f} ms; caller CPU "
+        f"{caller_cpu:.1f} s; "
+        f"caller RSS +{rss_mb() - before:.0f} MB",
+        "in a worker process; stalls <= 50 ms; window RSS <= 500 MB",
+        None,
     )
 
 
@@ -221,9 +262,8 @@ def count_faces(library: Path) -> int:
 
 def measure_sizes(table: Table, library: Path, work: Path) -> None:
     conn = sqlite3.connect(library)
-    faces, crops = conn.execute(
-        "SELECT count(*), coalesce(sum(length(crop)), 0) FROM faces"
-    ).fetchone()
+    faces = conn.execute("SELECT count(*) FROM faces").fetchone()[0]
+    crops = conn.execute("SELECT coalesce(sum(length(crop)), 0) FROM face_crops").fetchone()[0]
     conn.close()
     size = library.stat().st_size
     table.row(
@@ -271,19 +311,21 @@ def main() -> None:
         measure_names(table, library, args.names)
         measure_sizes(table, fresh_copy(pristine, work / "b"), work)
 
-        rescan, _ = album(fresh_copy(pristine, work / "c"), "scan", str(photos))
+        rescanned = fresh_copy(pristine, work / "c")
+        album(rescanned, "info")  # the day's backup, taken on the first open, is not the scan
+        rescan, _ = album(rescanned, "scan", str(photos))
         table.row(
             f"rescan of {args.photos:,} unchanged photos",
             f"{rescan:.1f} s ({LAST_CPU:.1f} s CPU)",
             "keep (3.1 s)",
             None,
         )
+        measure_regroup(table, fresh_copy(pristine, work / "e"))
         if not args.skip_cluster:
             measure_cluster(table, fresh_copy(pristine, work / "d"))
     for what in (
         "rename in the window -> the name shows",
         "window open -> People tiles",
-        "regroup from the window",
         "People grid scrolled to the end",
         "clustering 1M faces (benchmarks/cluster_embeddings.py)",
     ):

@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from album.imaging import open_photo, square_crop  # noqa: E402
-from album.store.faces import embedding_blob  # noqa: E402
+from album.store.faces import embedding_blob, set_crop  # noqa: E402
 from album.store.library import Library  # noqa: E402
 from album.ui.app import application, create_window  # noqa: E402
 
@@ -59,17 +59,13 @@ def build(path: Path, people: int, pictures: list[bytes]) -> None:
                     "VALUES (?, 1, 1, 'done', 250, 250) RETURNING id",
                     (f"/nowhere/{p}-{f}.jpg",),
                 ).fetchone()[0]
-                conn.execute(
+                face = conn.execute(
                     "INSERT INTO faces (photo_id, top, right, bottom, left, score, embedding, "
-                    "crop, person_id, label_source) VALUES (?, 70, 180, 180, 70, 1, ?, ?, ?, "
-                    "'cluster')",
-                    (
-                        photo,
-                        embedding_blob(rng.normal(size=128).astype(np.float32)),
-                        pictures[(p + f) % len(pictures)],
-                        p + 1,
-                    ),
-                )
+                    "person_id, label_source) VALUES (?, 70, 180, 180, 70, 1, ?, ?, 'cluster') "
+                    "RETURNING id",
+                    (photo, embedding_blob(rng.normal(size=128).astype(np.float32)), p + 1),
+                ).fetchone()[0]
+                set_crop(conn, face, pictures[(p + f) % len(pictures)])
 
 
 def pump(seconds: float) -> None:

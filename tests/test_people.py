@@ -284,7 +284,9 @@ def test_forget_leaves_nothing_that_mentions_the_person(lib: Path):
         theirs = faces[1:]  # faces[0] was "not them": it is someone else's face, kept
         marks = ",".join("?" * len(theirs))
         rows = conn.execute(
-            f"SELECT embedding, crop, person_id FROM faces WHERE id IN ({marks})", theirs
+            "SELECT f.embedding, c.crop, f.person_id FROM faces f "
+            f"LEFT JOIN face_crops c ON c.face_id = f.id WHERE f.id IN ({marks})",
+            theirs,
         ).fetchall()
         assert rows and all(r == (None, None, None) for r in rows)
         kept = conn.execute("SELECT embedding FROM faces WHERE id = ?", (faces[0],)).fetchone()

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from album.cli import main
+from album.people.regroup import Regroup, RegroupCancelled
 from album.people.service import PeopleService
-from album.people.update import update_people
+from album.people.update import update_people, write_plan
 from album.store.library import Library
 from benchmarks.library_builder import build_library, faces_root
 
@@ -146,3 +147,60 @@ def test_the_cli_says_the_name_then_when_the_matching_after_it_is_done(
             "SELECT count(*) FROM faces WHERE person_id = ? AND label_source = 'auto'", (person,)
         ).fetchone()[0]
     assert matched >= auto
+
+
+def _labels(library: Library) -> dict[int, tuple]:
+    rows = library.conn.execute("SELECT id, person_id, label_source, removed FROM faces")
+    return {r[0]: r[1:] for r in rows}
+
+
+def test_an_edit_made_while_the_regroup_process_plans_is_never_overwritten(lib: Path):
+    with Library.open(lib) as library:
+        service = PeopleService(library)
+        regroup = Regroup(lib).start()
+        plan = regroup.plan(timeout=300)  # planned from the library as it was before the edits
+        assert plan is not None and plan.labels
+        group, other = _largest_groups(library, 2)
+        service.name_person(group, "Ada")
+        moved = library.conn.execute(
+            "SELECT id FROM faces WHERE person_id = ? LIMIT 1", (other,)
+        ).fetchone()[0]
+        service.move_to_name([moved], "Grace")
+        before = _labels(library)
+        report = write_plan(library, plan)
+        after = _labels(library)
+    assert report.skipped_edited > 0
+    user_faces = [f for f, label in before.items() if label[1] == "user"]
+    assert user_faces and all(after[f] == before[f] for f in user_faces)
+
+
+def test_a_name_typed_during_a_regroup_survives_it(lib: Path):
+    with Library.open(lib) as library:
+        service = PeopleService(library)
+        regroup = Regroup(lib).start()
+        group = _largest_groups(library, 1)[0]
+        service.name_person(group, "Ada")
+        named = {f for f, label in _labels(library).items() if label[:2] == (group, "user")}
+        report = regroup.finish(library, timeout=300)
+        assert report.clustered > 0
+        after = _labels(library)
+        assert all(after[f][:2] == (group, "user") for f in named)
+        assert (
+            library.conn.execute("SELECT name FROM people WHERE id = ?", (group,)).fetchone()[0]
+            == "Ada"
+        )
+
+
+def test_killing_the_regroup_process_loses_nothing(lib: Path):
+    with Library.open(lib) as library:
+        service = PeopleService(library)
+        service.name_person(_largest_groups(library, 1)[0], "Ada")
+        before = _labels(library)
+        regroup = Regroup(lib).start()
+        regroup.process.kill()
+        with pytest.raises(RegroupCancelled):
+            regroup.finish(library, timeout=60)
+        assert _labels(library) == before
+        assert library.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        report = Regroup(lib).start().finish(library, timeout=300)  # the next one works
+        assert report.clustered > 0

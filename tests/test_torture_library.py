@@ -261,9 +261,11 @@ def test_check_rebuilds_derived_data_and_keeps_every_decision(lib: Path, scanned
         lib,
         f"UPDATE faces SET embedding = x'00' WHERE id = {tony[0]}",  # unreadable
         f"UPDATE people SET cover_face_id = {other[0]} WHERE name = 'Tony'",  # someone else
-        "INSERT INTO faces (photo_id, top, right, bottom, left, score, embedding, crop) "
-        f"SELECT photo_id, top, right, bottom, left, score, embedding, crop FROM faces "
+        "INSERT INTO faces (photo_id, top, right, bottom, left, score, embedding) "
+        f"SELECT photo_id, top, right, bottom, left, score, embedding FROM faces "
         f"WHERE id = {other[0]}",  # a duplicated detection
+        "INSERT INTO face_crops SELECT (SELECT max(id) FROM faces), crop FROM face_crops "
+        f"WHERE face_id = {other[0]}",
         f"INSERT INTO rejections VALUES ({tony[0]}, 9999, 0)",  # a person that is gone
         keys=False,
     )

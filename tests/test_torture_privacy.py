@@ -144,8 +144,8 @@ def _face_bytes(library: Path, person: str | None) -> list[bytes]:
     pieces = []
     with sqlite3.connect(library) as conn:
         rows = conn.execute(
-            "SELECT f.embedding, f.crop FROM faces f JOIN people p ON p.id = f.person_id "
-            "WHERE p.name IS ?",
+            "SELECT f.embedding, c.crop FROM faces f JOIN people p ON p.id = f.person_id "
+            "JOIN face_crops c ON c.face_id = f.id WHERE p.name IS ?",
             (person,),
         ).fetchall()
     for embedding, crop in rows:

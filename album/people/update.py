@@ -52,12 +52,15 @@ class UpdateReport:
 
 
 @dataclass
-class _Plan:
+class PeoplePlan:
     """New (person, source, confidence) for each face the update decides about."""
 
     labels: dict[int, tuple[int | None, str | None, float | None]] = field(default_factory=dict)
     new_people: dict[int, int] = field(default_factory=dict)  # cluster label -> temp id (< 0)
     created: dict[int, int] = field(default_factory=dict)  # temp id -> new person's id
+    # (person, source) of each face in `labels` as the plan read them: the writer skips any
+    # face whose label changed since (a user edited it while the plan was being made).
+    was: dict[int, tuple[int | None, str | None]] = field(default_factory=dict)
 
 
 def update_people(
@@ -74,11 +77,26 @@ def update_people(
     faces within reach of those people's confirmed faces, the faces they hold, and `faces` are
     decided again, so its cost follows the edit, not the library.
     """
-    settings = settings or stored_people_settings(library)
     started = time.monotonic()
+    plan = plan_people(library, settings, recluster=recluster, around=around, faces=faces)
+    report = write_plan(library, plan)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def plan_people(
+    library: Library,
+    settings: PeopleSettings | None = None,
+    *,
+    recluster: bool = True,
+    around: Iterable[int] | None = None,
+    faces: Iterable[int] = (),
+) -> PeoplePlan:
+    """Decide without writing (the heavy part; it may run in another process, on a snapshot)."""
+    settings = settings or stored_people_settings(library)
     table = rows.face_table(library.conn)
     rejected = _rejections_by_face(library)
-    plan = _Plan()
+    plan = PeoplePlan()
     not_user = np.array([s != USER for s in table.sources], dtype=bool)
     refs = ~not_user & (table.person_ids >= 0)
     if around is not None and not recluster:
@@ -94,9 +112,12 @@ def update_people(
             candidates & ~matched & np.array([s == AUTO for s in table.sources], dtype=bool)
         )
         _back_to_groups(library, table, withdrawn, rejected, plan)
-    report = _write(library, table, plan)
-    report.seconds = time.monotonic() - started
-    return report
+    index = {int(face_id): i for i, face_id in enumerate(table.ids)}
+    for face_id in plan.labels:
+        i = index[face_id]
+        person = int(table.person_ids[i])
+        plan.was[face_id] = (None if person < 0 else person, table.sources[i])
+    return plan
 
 
 def _affected(
@@ -131,7 +152,7 @@ def _match(
     refs: np.ndarray,
     rejected: dict[int, set[int]],
     settings: PeopleSettings,
-    plan: _Plan,
+    plan: PeoplePlan,
 ) -> np.ndarray:
     """Assign `auto` labels; returns which faces got one."""
     matched = np.zeros(len(table), dtype=bool)
@@ -170,7 +191,7 @@ def _cluster(
     refs: np.ndarray,
     rejected: dict[int, set[int]],
     settings: PeopleSettings,
-    plan: _Plan,
+    plan: PeoplePlan,
 ) -> None:
     idx = np.flatnonzero(rest)
     if len(idx) == 0:
@@ -211,7 +232,7 @@ def _back_to_groups(
     table: rows.FaceTable,
     withdrawn: np.ndarray,
     rejected: dict[int, set[int]],
-    plan: _Plan,
+    plan: PeoplePlan,
 ) -> None:
     """Faces whose automatic match an edit withdrew go back to the group they came from.
 
@@ -254,12 +275,11 @@ def _back_to_groups(
         plan.labels[face_id] = (person, CLUSTER, None)
 
 
-def _write(library: Library, table: rows.FaceTable, plan: _Plan) -> UpdateReport:
+def write_plan(library: Library, plan: PeoplePlan) -> UpdateReport:
+    """Write a plan in one short transaction, the one writer's part. A face a user labelled,
+    removed or otherwise changed since the plan read it is left as it is now."""
     report = UpdateReport()
-    was = {
-        int(face_id): (None if p < 0 else int(p), s)
-        for face_id, p, s in zip(table.ids, table.person_ids, table.sources, strict=True)
-    }
+    was = plan.was
     with library.write() as db:
         conn = db.conn
         now = rows.label_states(conn, plan.labels)
@@ -282,7 +302,7 @@ def _write(library: Library, table: rows.FaceTable, plan: _Plan) -> UpdateReport
     return report
 
 
-def _created(conn: sqlite3.Connection, plan: _Plan, temp: int, report: UpdateReport) -> int:
+def _created(conn: sqlite3.Connection, plan: PeoplePlan, temp: int, report: UpdateReport) -> int:
     """Turn a cluster's temporary id into a new unnamed person, once."""
     if temp not in plan.created:
         plan.created[temp] = rows.create_person(conn)

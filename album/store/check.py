@@ -157,7 +157,8 @@ def _requeue_unreadable(conn: sqlite3.Connection, report: CheckReport) -> int:
     rows = conn.execute(
         "SELECT id, path, raw_path FROM photos WHERE status = 'done' AND (width IS NULL OR id IN "
         "(SELECT photo_id FROM faces WHERE removed = 0 AND manual = 0 AND (embedding IS NULL "
-        f"OR length(embedding) != {EMBEDDING_BYTES} OR crop IS NULL OR length(crop) = 0)))"
+        f"OR length(embedding) != {EMBEDDING_BYTES} OR NOT EXISTS (SELECT 1 FROM face_crops c "
+        "WHERE c.face_id = faces.id AND length(c.crop) > 0))))"
     ).fetchall()
     conn.executemany("UPDATE photos SET status = 'pending' WHERE id = ?", [(r[0],) for r in rows])
     report.reanalyze.extend(fs_path(text, raw) for _, text, raw in rows)

@@ -35,14 +35,29 @@ def blob_embedding(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype=np.float32)
 
 
+def set_crop(conn: sqlite3.Connection, face_id: int, crop: bytes | None) -> None:
+    """A face's crop (None: it has none, e.g. once forgotten). Kept apart from the face row so
+    label changes and embedding reads never touch the picture bytes."""
+    if crop is None:
+        conn.execute("DELETE FROM face_crops WHERE face_id = ?", (face_id,))
+    else:
+        conn.execute(
+            "INSERT INTO face_crops (face_id, crop) VALUES (?, ?) "
+            "ON CONFLICT(face_id) DO UPDATE SET crop = excluded.crop",
+            (face_id, crop),
+        )
+
+
 def add_manual_face(conn: sqlite3.Connection, photo_id: int, face: FaceFound) -> int:
     top, right, bottom, left = face.box
     cursor = conn.execute(
-        "INSERT INTO faces (photo_id, top, right, bottom, left, score, embedding, crop, manual) "
-        "VALUES (?, ?, ?, ?, ?, NULL, ?, ?, 1)",
-        (photo_id, top, right, bottom, left, embedding_blob(face.embedding), face.crop),
+        "INSERT INTO faces (photo_id, top, right, bottom, left, score, embedding, manual) "
+        "VALUES (?, ?, ?, ?, ?, NULL, ?, 1)",
+        (photo_id, top, right, bottom, left, embedding_blob(face.embedding)),
     )
-    return int(cursor.lastrowid or 0)
+    face_id = int(cursor.lastrowid or 0)
+    set_crop(conn, face_id, face.crop)
+    return face_id
 
 
 def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> SaveResult:
@@ -114,7 +129,7 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
                 if not manual:
                     conn.execute(
                         "UPDATE faces SET top = ?, right = ?, bottom = ?, left = ?, score = ?, "
-                        "embedding = ?, crop = ? WHERE id = ?",
+                        "embedding = ? WHERE id = ?",
                         (
                             top,
                             right,
@@ -122,26 +137,18 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
                             left,
                             face.score,
                             None if forgotten else embedding_blob(face.embedding),
-                            None if forgotten else face.crop,
                             face_id,
                         ),
                     )
+                    set_crop(conn, face_id, None if forgotten else face.crop)
                 result.kept += 1
                 continue
-            conn.execute(
-                "INSERT INTO faces (photo_id, top, right, bottom, left, score, embedding, crop) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    photo_id,
-                    top,
-                    right,
-                    bottom,
-                    left,
-                    face.score,
-                    embedding_blob(face.embedding),
-                    face.crop,
-                ),
+            cursor = conn.execute(
+                "INSERT INTO faces (photo_id, top, right, bottom, left, score, embedding) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (photo_id, top, right, bottom, left, face.score, embedding_blob(face.embedding)),
             )
+            set_crop(conn, int(cursor.lastrowid or 0), face.crop)
             result.added += 1
         for o, row in enumerate(old):
             if o in used:

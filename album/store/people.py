@@ -195,9 +195,10 @@ def erase_person(conn: sqlite3.Connection, person_id: int) -> set[int]:
         chunk = ordered[start : start + 500]
         conn.execute(
             "UPDATE faces SET person_id = NULL, label_source = NULL, confidence = NULL, "
-            f"embedding = NULL, crop = NULL, removed = 1 WHERE id IN {ids_in(chunk)}",
+            f"embedding = NULL, removed = 1 WHERE id IN {ids_in(chunk)}",
             chunk,
         )
+        conn.execute(f"DELETE FROM face_crops WHERE face_id IN {ids_in(chunk)}", chunk)
     conn.execute("DELETE FROM rejections WHERE person_id = ?", (person_id,))
     conn.execute("DELETE FROM people WHERE id = ?", (person_id,))
     return faces
@@ -226,7 +227,7 @@ def relabel(
     remembers that group (`group_id`).
 
     The changes go into a temporary table and then into faces with one UPDATE ... FROM: each
-    face row (crop and all) is rewritten once, not once per statement of an executemany. Faces
+    face row is rewritten once, not once per statement of an executemany. Faces
     that move from one person to another are cleared first, so the one-person-per-photo index
     holds at every statement whatever the order of changes (two faces swapping people).
     """

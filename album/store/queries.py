@@ -162,7 +162,7 @@ def faces_in_photo(conn: sqlite3.Connection, photo_id: int) -> list[FaceInPhoto]
 
 
 def face_crop(conn: sqlite3.Connection, face_id: int) -> bytes | None:
-    row = conn.execute("SELECT crop FROM faces WHERE id = ?", (face_id,)).fetchone()
+    row = conn.execute("SELECT crop FROM face_crops WHERE face_id = ?", (face_id,)).fetchone()
     return row[0] if row else None
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from album.config import Settings
+from album.people.regroup import Regroup
 from album.people.service import PeopleService
 from album.people.update import update_people
 from album.scan.runner import Scanner, ScanProgress, ScanReport
@@ -24,6 +25,7 @@ from album.store.library import Library
 from album.ui.jobs import Jobs, thread_library
 
 PEOPLE_REFRESH_SECONDS = 8.0
+REGROUP_POLL_MS = 100
 
 
 class Backend(QObject):
@@ -53,6 +55,9 @@ class Backend(QObject):
         self._commit_from_thread.connect(self._after_commit)
         self._regroup_timer = QTimer(self, singleShot=True)
         self._regroup_timer.timeout.connect(lambda: self._update_people(recluster=True))
+        self._regroup: Regroup | None = None  # planning in its own process
+        self._regroup_poll = QTimer(self, interval=REGROUP_POLL_MS)
+        self._regroup_poll.timeout.connect(self._check_regroup)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -206,6 +211,10 @@ class Backend(QObject):
         self._people_update_queued = True
         self._last_people_update = time.monotonic()
         path = self.library_path
+        if recluster:
+            self._regroup = Regroup(path).start()
+            self._regroup_poll.start()
+            return
 
         def run() -> object:
             return update_people(thread_library(path), recluster=recluster)
@@ -220,6 +229,42 @@ class Backend(QObject):
             self.error.emit(f"Grouping faces failed: {text}")
 
         self.jobs.write(run, done, failed)
+
+    @property
+    def regrouping(self) -> bool:
+        return self._regroup is not None
+
+    def cancel_regroup(self) -> None:
+        """Stop the regroup's process; nothing it planned is written."""
+        if self._regroup is not None:
+            self._regroup.cancel()
+
+    def _check_regroup(self) -> None:
+        """The regroup's process plans on; once its plan is in, the write thread writes it."""
+        regroup = self._regroup
+        if self.jobs.closed:  # the window went away: nobody will write or read the plan
+            self.cancel_regroup()
+            self._regroup_poll.stop()
+            return
+        if regroup is None or regroup.planning():
+            return
+        self._regroup_poll.stop()
+        self._regroup = None
+        path = self.library_path
+
+        def done(_report: object) -> None:
+            self._people_update_queued = False
+            self._last_people_update = time.monotonic()
+            self.changed.emit()
+
+        def failed(text: str) -> None:
+            self._people_update_queued = False
+            if regroup.cancelled:
+                self.message.emit("Grouping faces cancelled")
+            else:
+                self.error.emit(f"Grouping faces failed: {text}")
+
+        self.jobs.write(lambda: regroup.finish(thread_library(path), timeout=0), done, failed)
 
     # -- settings --------------------------------------------------------------------------
 
@@ -239,6 +284,8 @@ class Backend(QObject):
 
     def shutdown(self) -> None:
         self.cancel_scan()
+        self.cancel_regroup()
+        self._regroup_poll.stop()
         self.jobs.close(10_000)
 
 

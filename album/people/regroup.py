@@ -1,0 +1,86 @@
+"""Regrouping the whole library in a process of its own, written by the one writer.
+
+A regroup of 150k faces takes a minute and 1 GB; run on a thread of the window's process it
+held the GIL in long numpy-free stretches (the window stalled) and its memory stayed with the
+window. Here a child process reads one snapshot of the library (a read transaction), plans
+(match + cluster) and sends the plan back; the caller writes it through `write_plan`, which
+skips every face a user edited while the child was planning. Cancelling kills the child:
+nothing was written, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import multiprocessing.connection
+from pathlib import Path
+
+from album.people.update import PeoplePlan, UpdateReport, write_plan
+from album.scan.pool import process_context
+from album.store.library import Library
+
+
+def _plan_in_child(path: str, out: multiprocessing.connection.Connection) -> None:
+    from album.people.update import plan_people
+
+    try:
+        with Library.open(path, migrate=False) as library:
+            library.conn.execute("BEGIN")  # everything below reads one snapshot
+            plan = plan_people(library, recluster=True)
+            library.conn.execute("COMMIT")
+        out.send(("plan", plan))
+    except Exception as exc:  # the parent says what went wrong
+        out.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        out.close()
+
+
+class RegroupCancelled(Exception):
+    """The regroup was cancelled or its process died before handing over a plan."""
+
+
+class Regroup:
+    """One regroup: `start()`, then `finish()` on the writer's thread (or `cancel()`)."""
+
+    def __init__(self, library_path: Path | str) -> None:
+        self.library_path = str(Path(library_path).absolute())
+        self._receive, send = multiprocessing.Pipe(duplex=False)
+        self._send = send
+        self.process = process_context().Process(
+            target=_plan_in_child, args=(self.library_path, send), daemon=True
+        )
+        self.cancelled = False
+
+    def start(self) -> Regroup:
+        self.process.start()
+        self._send.close()  # the child holds the only sending end: its death ends the pipe
+        return self
+
+    def planning(self) -> bool:
+        return self.process.is_alive() and not self._receive.poll()
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        if self.process.is_alive():
+            self.process.kill()
+
+    def plan(self, timeout: float | None = None) -> PeoplePlan | None:
+        """The child's plan; None while it is still planning (after `timeout` seconds)."""
+        if not self._receive.poll(timeout):
+            return None
+        try:
+            kind, value = self._receive.recv()
+        except (EOFError, OSError):
+            raise RegroupCancelled("the regroup stopped before it finished") from None
+        finally:
+            self.process.join(timeout=5)
+        if kind == "error":
+            raise RuntimeError(f"regrouping failed: {value}")
+        return value
+
+    def finish(self, library: Library, timeout: float | None = None) -> UpdateReport:
+        """Wait for the plan and write it (the one writer's short transaction)."""
+        plan = self.plan(timeout)
+        if plan is None:
+            raise TimeoutError("the regroup is still planning")
+        if self.cancelled:
+            raise RegroupCancelled("the regroup was cancelled")
+        return write_plan(library, plan)
