@@ -204,3 +204,23 @@ def test_killing_the_regroup_process_loses_nothing(lib: Path):
         assert library.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         report = Regroup(lib).start().finish(library, timeout=300)  # the next one works
         assert report.clustered > 0
+
+
+def test_a_backup_restores_to_a_working_library(lib: Path, tmp_path: Path):
+    with Library.open(lib) as library:
+        service = PeopleService(library)
+        person = _largest_groups(library, 1)[0]
+        service.name_person(person, "Ada")
+        saved = _labels(library)
+        copy = library.backup(reason="test")
+    restored = tmp_path / "restored.db"
+    shutil.copy(copy, restored)
+    with Library.open(restored) as library:
+        assert _labels(library) == saved
+        service = PeopleService(library)
+        service.name_person(_largest_groups(library, 1)[0], "Grace")
+        assert service.undo() == "Named 'Grace'"
+        assert service.undo() == "Named 'Ada'"
+        assert library.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        crops = library.conn.execute("SELECT count(*) FROM face_crops").fetchone()[0]
+        assert crops == len(saved)
