@@ -26,6 +26,7 @@ from album.store.faces import add_manual_face
 from album.store.library import SCRUB_KEY, Library
 
 USER = "user"
+DECIDED = (USER, "file")  # a file's names were decided by a person too
 
 
 class EditError(Exception):
@@ -150,7 +151,7 @@ class PeopleService:
                 for face in rows.faces_of_person(conn, source):
                     holder = taken.get(face.photo_id)
                     if holder is not None:
-                        if face.label_source == USER and holder.label_source != USER:
+                        if face.label_source in DECIDED and holder.label_source not in DECIDED:
                             rows.set_label(conn, holder.id, None, None)
                         else:
                             rows.set_label(conn, face.id, None, None)
@@ -302,7 +303,7 @@ class PeopleService:
         faces = [
             f.id
             for f in rows.faces_of_person(self.library.conn, person_id)
-            if f.label_source != USER and (f.confidence is None or f.confidence >= above)
+            if f.label_source not in DECIDED and (f.confidence is None or f.confidence >= above)
         ]
         if not faces:
             raise EditError(f"no suggestions for {person.name or f'person {person_id}'} to confirm")

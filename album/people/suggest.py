@@ -54,7 +54,7 @@ def review_queue(
     table = rows.face_table(conn)
     names = rows.named_people(conn)
     items: list[ReviewItem] = []
-    is_user = np.array([s == "user" for s in table.sources], dtype=bool)
+    is_user = np.array([s in ("user", "file") for s in table.sources], dtype=bool)
     for i in np.flatnonzero(np.array([s == "auto" for s in table.sources], dtype=bool)):
         pid = int(table.person_ids[i])
         if person_id is None or pid == person_id:

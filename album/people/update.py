@@ -20,6 +20,7 @@ from album.people.cluster import carry_identities, cluster_faces
 from album.people.match import MatchSettings, match
 from album.store import people as rows
 from album.store import settings as stored_settings
+from album.store.faces import DECIDED_SOURCES
 from album.store.library import Library
 
 CLUSTER = "cluster"
@@ -68,7 +69,7 @@ def update_people(
     table = rows.face_table(library.conn)
     rejected = _rejections_by_face(library)
     plan = _Plan()
-    candidates = np.array([s != USER for s in table.sources], dtype=bool)
+    candidates = np.array([s not in DECIDED_SOURCES for s in table.sources], dtype=bool)
     refs = ~candidates & (table.person_ids >= 0)
     matched = _match(table, candidates, refs, rejected, settings, plan)
     if recluster:

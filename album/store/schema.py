@@ -106,5 +106,59 @@ CREATE TABLE distinct_people (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2]
+# v3: names read from the photos' own files (XMP regions, Picasa). `label_source = 'file'` is a
+# decision like 'user' (a person made it in another program). SQLite cannot change a CHECK, so
+# `faces` is rebuilt; dropping it would cascade into `rejections`, so they are kept aside and put
+# back. Photos analyzed before v3 have `names_state` NULL: their files were never read for names.
+SCHEMA_V3 = """
+CREATE TEMP TABLE v3_rejections AS SELECT * FROM rejections;
+CREATE TABLE faces_v3 (
+    id INTEGER PRIMARY KEY,
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    top INTEGER NOT NULL,
+    right INTEGER NOT NULL,
+    bottom INTEGER NOT NULL,
+    left INTEGER NOT NULL,
+    score REAL,
+    embedding BLOB,
+    crop BLOB,
+    person_id INTEGER REFERENCES people(id) ON DELETE SET NULL,
+    label_source TEXT CHECK (label_source IN ('user', 'auto', 'cluster', 'file')),
+    confidence REAL,
+    removed INTEGER NOT NULL DEFAULT 0,
+    manual INTEGER NOT NULL DEFAULT 0,
+    file_name TEXT,                 -- the name the photo's file gave this face when last read
+    CHECK ((person_id IS NULL) = (label_source IS NULL))
+);
+INSERT INTO faces_v3 SELECT id, photo_id, top, right, bottom, left, score, embedding, crop,
+    person_id, label_source, confidence, removed, manual, NULL FROM faces;
+DROP TABLE faces;
+ALTER TABLE faces_v3 RENAME TO faces;
+CREATE INDEX faces_photo ON faces(photo_id);
+CREATE INDEX faces_person ON faces(person_id);
+CREATE UNIQUE INDEX faces_one_person_per_photo ON faces(photo_id, person_id)
+    WHERE person_id IS NOT NULL;
+INSERT INTO rejections SELECT * FROM v3_rejections;
+DROP TABLE v3_rejections;
+
+ALTER TABLE photos ADD COLUMN names_state TEXT;   -- sidecars' size:mtime when names were read
+ALTER TABLE photos ADD COLUMN names_error TEXT;   -- why a file's names could not be read
+
+-- Names a file gives without a box, on a photo with several faces: Review asks about them.
+CREATE TABLE name_hints (
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    PRIMARY KEY (photo_id, name)
+) WITHOUT ROWID;
+
+-- Files album wrote names into, so `forget` can take a person out of them again.
+CREATE TABLE written_files (
+    path TEXT PRIMARY KEY,
+    photo_id INTEGER REFERENCES photos(id) ON DELETE SET NULL,
+    names TEXT NOT NULL,            -- JSON list of the names album put there
+    written_at REAL NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3]
 LATEST_VERSION = len(MIGRATIONS)
