@@ -5,9 +5,11 @@ Fixtures are real photos from ../shared/faces, tagged at test time by exiftool."
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import struct
+import time
 from pathlib import Path
 
 import pytest
@@ -381,13 +383,21 @@ def test_names_seed_matching_and_survive_what_album_decides(tmp_path, lfw_people
     names = {Path(p["path"]).name: _named(p["faces"]) for p in export(library)["photos"]}
     assert names["p1.jpg"]["Bea"]["label_source"] == "file"
 
-    # A face the user moved in album is theirs: a newer file does not take it back.
+    # A face the user moved in album is theirs: a file older than that edit does not take it
+    # back; a file changed after it (another program's newer word) does.
     face = names["p1.jpg"]["Bea"]["id"]
+    sidecar = folder / "p1.jpg.xmp"
+    exiftool("-overwrite_original", "-XMP-digiKam:TagsList=People/Dee", sidecar)
+    os.utime(sidecar, ns=(time.time_ns() - 10**9, time.time_ns() - 10**9))
+    time.sleep(0.01)
     album("move", "--to", "Cy", str(face), "--library", library)
-    exiftool("-overwrite_original", "-XMP-digiKam:TagsList=People/Dee", folder / "p1.jpg.xmp")
     album("scan", folder, "--library", library, "--quiet")
     names = {Path(p["path"]).name: _named(p["faces"]) for p in export(library)["photos"]}
     assert list(names["p1.jpg"]) == ["Cy"] and names["p1.jpg"]["Cy"]["label_source"] == "user"
+    exiftool("-overwrite_original", "-XMP-digiKam:TagsList=People/Eli", sidecar)
+    album("scan", folder, "--library", library, "--quiet")
+    names = {Path(p["path"]).name: _named(p["faces"]) for p in export(library)["photos"]}
+    assert list(names["p1.jpg"]) == ["Eli"] and names["p1.jpg"]["Eli"]["label_source"] == "file"
 
     # Import switched off: nothing is read.
     other = tmp_path / "other.db"

@@ -62,16 +62,17 @@ def write_names(
     report = WriteReport()
     only = None
     if person_ids:
-        only = {
-            row[0]
-            for row in library.conn.execute(
-                f"SELECT name FROM people WHERE id IN ({','.join('?' * len(person_ids))})",
-                person_ids,
-            )
-        }
-    for photo in store.names_to_write(library.conn, person_ids):
-        if photo_ids is not None and photo.photo_id not in photo_ids:
-            continue
+        only = store.names_of(library.conn, person_ids)
+    listed = store.names_to_write(library.conn, person_ids)
+    if photo_ids is not None:
+        listed = [p for p in listed if p.photo_id in photo_ids]
+        # A photo whose last name album wrote was taken away: its files lose that name.
+        for photo_id in store.written_photo_ids(library.conn, photo_ids):
+            if all(p.photo_id != photo_id for p in listed):
+                empty = store.photo_without_names(library.conn, photo_id)
+                if empty is not None:
+                    listed.append(empty)
+    for photo in listed:
         faces = [
             NamedFace(name, (left / photo.width, top / photo.height, right / photo.width,
                              bottom / photo.height))
@@ -108,11 +109,26 @@ def remove_name(library: Library, name: str, *, dry_run: bool = False) -> WriteR
                 )  # fmt: skip
                 write_in_place(target, packet)
             with library.write() as db:
-                store.record_written(db.conn, path, photo_id, keep)
+                state = _photo_state(library, photo_id, target.suffix.lower() != ".xmp")
+                store.record_written(db.conn, path, photo_id, keep, state)
             report.written.append(Written(path, keep))
         except (OSError, XmpError, JpegXmpError) as exc:
             report.failed.append((path, str(exc)))
     return report
+
+
+def _photo_state(
+    library: Library, photo_id: int | None, rehash: bool
+) -> tuple[str, int, int, str | None] | None:
+    """The photo's names state, size, time and hash as they are now (after album wrote)."""
+    photo = store.photo_without_names(library.conn, photo_id) if photo_id else None
+    if photo is None:
+        return None
+    from album.faces.analyze import file_hash
+
+    path = Path(photo.path)
+    st = path.stat()
+    return sidecar_state(path), st.st_size, st.st_mtime_ns, file_hash(path) if rehash else None
 
 
 def _stored_frame(path: Path) -> tuple[int, tuple[int, int]]:
@@ -156,17 +172,13 @@ def _write_photo(
         if not dry_run:
             _rewrite_sidecar(target, faces, set(before), orientation, size)
     if not dry_run:
-        from album.faces.analyze import file_hash
-
-        st = path.stat()
-        digest = file_hash(path) if target == path else None
         with library.write() as db:
             store.record_written(
                 db.conn,
                 str(target),
                 photo_id,
                 names,
-                (sidecar_state(path), st.st_size, st.st_mtime_ns, digest),
+                _photo_state(library, photo_id, target == path),
             )
     return Written(str(target), names)
 

@@ -17,7 +17,6 @@ import time
 from dataclasses import dataclass
 
 from album.interop.name_faces import ImportedNames
-from album.store import people as rows
 from album.store.photos import fs_path
 
 
@@ -25,6 +24,8 @@ def apply_file_names(
     conn: sqlite3.Connection, photo_id: int, names: ImportedNames, face_ids: list[int]
 ) -> int:
     """Label the photo's faces with their files' names; returns how many were labelled."""
+    from album.store import people as rows  # people imports faces, which imports this module
+
     conn.execute(
         "UPDATE photos SET names_state = ?, names_error = ? WHERE id = ?",
         (names.state, names.error, photo_id),
@@ -224,3 +225,41 @@ def forget_name(conn: sqlite3.Connection, name: str) -> None:
     """A forgotten person's name leaves every trace the import kept of it."""
     conn.execute("UPDATE faces SET file_name = NULL WHERE file_name = ? COLLATE NOCASE", (name,))
     conn.execute("DELETE FROM name_hints WHERE name = ? COLLATE NOCASE", (name,))
+
+
+def photos_touched(conn: sqlite3.Connection, faces: set[int], people: set[int]) -> set[int]:
+    """The photos an edit of these faces and people changes the names of."""
+    out: set[int] = set()
+    for column, ids in (("id", faces), ("person_id", people)):
+        items = list(ids)
+        for start in range(0, len(items), 500):
+            chunk = items[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                r[0]
+                for r in conn.execute(
+                    f"SELECT DISTINCT photo_id FROM faces WHERE {column} IN ({marks})", chunk
+                )
+            )
+    return out
+
+
+def written_photo_ids(conn: sqlite3.Connection, photo_ids: set[int]) -> set[int]:
+    """Which of these photos album wrote names for before."""
+    ids = {r[0] for r in conn.execute("SELECT photo_id FROM written_files WHERE photo_id > 0")}
+    return ids & photo_ids
+
+
+def photo_without_names(conn: sqlite3.Connection, photo_id: int) -> PhotoNames | None:
+    row = conn.execute(
+        "SELECT path, raw_path, width, height FROM photos WHERE id = ?", (photo_id,)
+    ).fetchone()
+    if row is None or not row[2] or not row[3]:
+        return None
+    return PhotoNames(photo_id, fs_path(row[0], row[1]), row[2], row[3], [])
+
+
+def names_of(conn: sqlite3.Connection, person_ids: list[int]) -> set[str]:
+    marks = ",".join("?" * len(person_ids))
+    rows_ = conn.execute(f"SELECT name FROM people WHERE id IN ({marks})", person_ids)
+    return {r[0] for r in rows_ if r[0]}

@@ -1,0 +1,97 @@
+"""What reading other programs' names costs a rescan of an unchanged library.
+
+    uv run python benchmarks/names_rescan.py [--photos 100000] [--rounds 3]
+
+A rescan must notice a changed sidecar (`photo.jpg.xmp`, `photo.xmp`, `.picasa.ini`), so with
+name import on it looks at the files beside each photo. Makes N empty photo files in folders of
+500 (under $TMPDIR/album-names-rescan, reused), one in 20 with a sidecar and one folder with a
+Picasa file, puts them in a library as analyzed with their current sidecar state, then times the
+scan's planning (`make_plan`, walk + comparison: all a rescan of unchanged photos does) with name
+import off and on, side by side and alternating in this process. Prints both and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from album.interop.file_names import FolderListings  # noqa: E402
+from album.scan.plan import make_plan  # noqa: E402
+from album.store.library import Library  # noqa: E402
+
+PER_FOLDER = 500
+SIDECAR_EVERY = 20
+
+
+def make_files(count: int) -> Path:
+    folder = Path(os.environ.get("TMPDIR", "/tmp")) / "album-names-rescan" / str(count)
+    marker = folder / ".complete"
+    if marker.exists():
+        return folder
+    for i in range(count):
+        sub = folder / f"{i // PER_FOLDER:04d}"
+        if i % PER_FOLDER == 0:
+            sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"{i}.jpg").write_bytes(b"\xff\xd8\xff\xd9")
+        if i % SIDECAR_EVERY == 0:
+            (sub / f"{i}.jpg.xmp").write_text("<x:xmpmeta xmlns:x='adobe:ns:meta/'/>")
+    (folder / "0000" / ".picasa.ini").write_text("[0.jpg]\nfaces=rect64(0),ffffffffffffffff\n")
+    marker.touch()
+    return folder
+
+
+def prepare(folder: Path, library_path: Path) -> None:
+    with Library.open(library_path) as library:
+        make_plan(library, [str(folder)], fingerprint="bench")
+        listings = FolderListings()
+        rows = library.conn.execute("SELECT id, path FROM photos").fetchall()
+        with library.write() as db:
+            db.conn.executemany(
+                "UPDATE photos SET status = 'done', fingerprint = 'bench', names_state = ? "
+                "WHERE id = ?",
+                [(listings.state(path), pid) for pid, path in rows],
+            )
+
+
+def timed(folder: Path, library_path: Path, import_names: bool) -> float:
+    with Library.open(library_path) as library:
+        started = time.perf_counter()
+        plan = make_plan(library, [str(folder)], fingerprint="bench", import_names=import_names)
+        seconds = time.perf_counter() - started
+    assert not plan.analyze, "nothing changed, nothing to analyze"
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--photos", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    folder = make_files(args.photos)
+    with tempfile.TemporaryDirectory() as tmp:
+        library = Path(tmp) / "names.db"
+        prepare(folder, library)
+        off, on = [], []
+        for _ in range(args.rounds):
+            off.append(timed(folder, library, False))
+            on.append(timed(folder, library, True))
+    a, b = statistics.median(off), statistics.median(on)
+    n = args.photos
+    print(f"\nrescan planning of {n} unchanged photos ({args.rounds} rounds, medians)\n")
+    print("| names import | seconds | photos/s |")
+    print("|---|---|---|")
+    print(f"| off | {a:.2f} | {n / a:.0f} |")
+    print(f"| on (sidecars and Picasa files checked) | {b:.2f} | {n / b:.0f} |")
+    print(f"\non / off: {b / a:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
