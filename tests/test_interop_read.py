@@ -5,6 +5,7 @@ Fixtures are real photos from ../shared/faces, tagged at test time by exiftool."
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from album.config import Settings
 from album.faces.analyze import analyze_photo
@@ -357,9 +359,19 @@ def test_names_seed_matching_and_survive_what_album_decides(tmp_path, lfw_people
         shutil.copy(src, folder / f"p{i}.jpg")
     for i in range(2):
         exiftool("-XMP-digiKam:TagsList=People/Ann", folder / f"p{i}.jpg.xmp")
+    # Two people side by side, the file naming Ann without saying which: Review asks first.
+    others = [p for name, p in lfw_people.items() if p is not person]
+    pair = Image.new("RGB", (500, 250))
+    pair.paste(Image.open(person[6]), (0, 0))
+    pair.paste(Image.open(others[0][0]), (250, 0))
+    pair.save(folder / "pair.jpg", quality=95)
+    exiftool("-overwrite_original", "-XMP-iptcExt:PersonInImage=Ann", folder / "pair.jpg")
     library = tmp_path / "lib.db"
     album("scan", folder, "--library", library, "--quiet")
     data = export(library)
+    pair_id = next(p["id"] for p in data["photos"] if p["path"].endswith("pair.jpg"))
+    review = json.loads(album("review", "--json", "--library", library).stdout)
+    assert review[0]["photo_id"] == pair_id and review[0]["person"] == "Ann"
     sources = {
         Path(p["path"]).name: (f["person"], f["label_source"])
         for p in data["photos"]

@@ -263,3 +263,8 @@ def names_of(conn: sqlite3.Connection, person_ids: list[int]) -> set[str]:
     marks = ",".join("?" * len(person_ids))
     rows_ = conn.execute(f"SELECT name FROM people WHERE id IN ({marks})", person_ids)
     return {r[0] for r in rows_ if r[0]}
+
+
+def hinted(conn: sqlite3.Connection) -> set[tuple[int, str]]:
+    """(photo, casefolded name) of every name a file gave a photo without a face."""
+    return {(pid, name.casefold()) for pid, name in conn.execute("SELECT * FROM name_hints")}
