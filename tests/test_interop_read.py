@@ -169,10 +169,12 @@ def tagged(tmp_path_factory, faces: Path, two_faces) -> dict:
         encoding="utf-8",
     )
     _with_app1(source, folder / "bomb.jpg", _BOMB)
-    # PNG and WebP carry XMP too.
-    for suffix in ("png", "webp"):
-        from PIL import Image
+    # PNG, WebP, TIFF and HEIC carry XMP too.
+    for suffix in ("png", "webp", "tiff", "heic"):
+        if suffix == "heic":
+            from pillow_heif import register_heif_opener
 
+            register_heif_opener()
         target = folder / f"embedded.{suffix}"
         Image.open(source).save(target)
         exiftool("-overwrite_original", mwg(regions), target)
@@ -263,6 +265,8 @@ def test_microsoft_iptc_and_sidecar_regions_name_the_right_faces(tagged):
     _assert_names(tagged, "seq.jpg", ["Seq Ann", "Seq Ben"])
     _assert_names(tagged, "embedded.png", ["Ann", "Ben"])
     _assert_names(tagged, "embedded.webp", ["Ann", "Ben"])
+    _assert_names(tagged, "embedded.tiff", ["Ann", "Ben"])
+    _assert_names(tagged, "embedded.heic", ["Ann", "Ben"])
 
 
 def test_mwg_and_mp_of_one_face_make_one_face(tagged):
