@@ -8,6 +8,10 @@ name import on it looks at the files beside each photo. Makes N empty photo file
 Picasa file, puts them in a library as analyzed with their current sidecar state, then times the
 scan's planning (`make_plan`, walk + comparison: all a rescan of unchanged photos does) with name
 import off and on, side by side and alternating in this process. Prints both and the ratio.
+
+With --analysis, also what reading a photo's names adds to its analysis in a worker: the
+photos of ../shared/faces/group-photos/mixed (or $ALBUM_FACES), each with a sidecar naming one
+region, analyzed with name import off and on, alternating.
 """
 
 from __future__ import annotations
@@ -70,11 +74,52 @@ def timed(folder: Path, library_path: Path, import_names: bool) -> float:
     return seconds
 
 
+def analysis_cost(rounds: int) -> None:
+    import shutil
+
+    from album.config import Settings
+    from album.faces.analyze import analyze_photo
+    from album.interop.xmp_write import NamedFace, merge_packet
+
+    faces = Path(os.environ.get("ALBUM_FACES", REPO.parent / "shared" / "faces"))
+    sources = sorted((faces / "group-photos" / "mixed").iterdir())
+    with tempfile.TemporaryDirectory() as tmp:
+        photos = []
+        for source in sources:
+            target = Path(tmp) / source.name
+            shutil.copy(source, target)
+            packet = merge_packet(
+                None, [NamedFace("Someone", (0.4, 0.4, 0.6, 0.6))], orientation=1,
+                stored_size=(100, 100),
+            )  # fmt: skip
+            target.with_name(target.name + ".xmp").write_bytes(packet)
+            photos.append(target)
+        off, on = [], []
+        for round_ in range(rounds):
+            for import_names in (False, True) if round_ % 2 == 0 else (True, False):
+                settings = Settings(workers=1, import_names=import_names)
+                started = time.perf_counter()
+                for photo in photos:
+                    analyze_photo(photo, settings)
+                (on if import_names else off).append(time.perf_counter() - started)
+    a, b = statistics.median(off), statistics.median(on)
+    print(f"\nanalysis of {len(photos)} group photos with a named sidecar ({rounds} rounds)\n")
+    print("| names import | seconds | photos/s |")
+    print("|---|---|---|")
+    print(f"| off | {a:.2f} | {len(photos) / a:.2f} |")
+    print(f"| on (packet, sidecar, region -> face) | {b:.2f} | {len(photos) / b:.2f} |")
+    print(f"\non / off: {b / a:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--analysis", action="store_true", help="only the per-photo cost")
     args = parser.parse_args()
+    if args.analysis:
+        analysis_cost(args.rounds)
+        return
     folder = make_files(args.photos)
     with tempfile.TemporaryDirectory() as tmp:
         library = Path(tmp) / "names.db"
