@@ -49,6 +49,8 @@ class Settings:
     # Photos larger than this many pixels are refused instead of decoded (decompression bombs).
     max_pixels: int = 200_000_000
     workers: int = dataclasses.field(default_factory=default_workers)
+    # Read the names other programs wrote into the photos and their sidecars (XMP, Picasa).
+    import_names: bool = True
 
     def __post_init__(self) -> None:
         if self.detector not in DETECTORS:
@@ -65,7 +67,7 @@ class Settings:
     def fingerprint(self) -> str:
         """Short hash of the fields that change which faces an analysis finds."""
         fields = dataclasses.asdict(self)
-        for irrelevant in ("workers", "max_pixels", "crop_size"):
+        for irrelevant in ("workers", "max_pixels", "crop_size", "import_names"):
             fields.pop(irrelevant)
         blob = json.dumps(fields, sort_keys=True).encode()
         return hashlib.blake2b(blob, digest_size=6).hexdigest()

@@ -75,7 +75,19 @@ def photo_folder(faces: Path, root: Path) -> Path:
         for photo in (faces / "group-photos" / "reference" / person).iterdir():
             shutil.copy(photo, events / f"{person}-{photo.name}")
     (events / "scan-of-a-receipt.jpg").write_bytes(b"\xff\xd8\xff\xe0 this download broke off")
+    # Two portraits another program (digiKam) named: their sidecars give album the name.
+    for photo in sorted((folder / "portraits" / "Hugo_Chavez").iterdir())[:2]:
+        photo.with_name(photo.name + ".xmp").write_text(DIGIKAM_SIDECAR, encoding="utf-8")
     return folder
+
+
+DIGIKAM_SIDECAR = (
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+    'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+    'xmlns:digiKam="http://www.digikam.org/ns/1.0/"><digiKam:TagsList><rdf:Seq>'
+    "<rdf:li>People/Hugo Chavez</rdf:li></rdf:Seq></digiKam:TagsList></rdf:Description>"
+    "</rdf:RDF></x:xmpmeta>"
+)
 
 
 def name_people(library_path: Path) -> None:
@@ -161,6 +173,11 @@ def main() -> None:
         window.show_person(blair.id)
         wait_for(lambda: len(window.person.faces.rows) >= 2)
         shot(window, "05-person-with-suggestions")
+
+        chavez = next(p for p in window.people.model.rows if p.name == "Hugo Chavez")
+        window.show_person(chavez.id)
+        wait_for(lambda: len(window.person.faces.rows) >= 2)
+        shot(window, "11-person-named-in-files")
 
         window.show_page("Review")
         wait_for(lambda: window.review.faces.current is not None, 60)

@@ -8,11 +8,19 @@ from album.cli import (
     check_command,
     desktop_commands,
     library_commands,
+    metadata_command,
     people_commands,
     scan_command,
 )
 
-_MODULES = (scan_command, library_commands, people_commands, desktop_commands, check_command)
+_MODULES = (
+    scan_command,
+    library_commands,
+    people_commands,
+    metadata_command,
+    desktop_commands,
+    check_command,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

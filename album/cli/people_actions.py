@@ -181,6 +181,8 @@ def _forget(args: argparse.Namespace, service: PeopleService) -> str:
         )
     count = service.forget(pid)
     done = f"Forgot person {pid} and the data of {count} faces (the photos stay)."
+    for path, message in service.files_not_cleaned:
+        done += f"\nStill named in {path} (album wrote it there but cannot edit it: {message})."
     if not service.scrubbed:
         return (
             f"{done} Another album process is still reading the library, so older copies of "

@@ -61,6 +61,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="ADDRESS",
         help="run the analysis on a Dask cluster (tcp://host:8786)",
     )
+    parser.add_argument(
+        "--no-import-names",
+        action="store_true",
+        help="do not read the face names other programs wrote (XMP regions, sidecars, Picasa)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=run)
 
@@ -76,6 +81,8 @@ def _settings(args: argparse.Namespace, library: Library) -> Settings:
         changes["detector"] = args.detector
     if args.detect_size:
         changes["detect_side"] = args.detect_size
+    if args.no_import_names:
+        changes["import_names"] = False
     try:
         return base.replace(**changes)
     except ValueError as exc:
@@ -150,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
     from album.people.update import update_people
     from album.scan.pool import local_pool
     from album.scan.runner import Scanner
-    from album.store import photos
+    from album.store import file_names, photos
     from album.store.library import Library
     from album.terminal import ProgressPrinter, summary
 
@@ -182,8 +189,11 @@ def run(args: argparse.Namespace) -> int:
         with Library.open(path) as library:
             people = update_people(library)
             counts = photos.counts(library)
+            imported = file_names.import_summary(library.conn, roots)
         print(
             f"People: {counts['people']} ({counts['named_people']} named); "
             f"{people.unsorted} faces unsorted ({people.seconds:.1f} s)"
         )
+        if imported:
+            print(imported)
     return 0

@@ -27,6 +27,8 @@ from PIL import Image
 from album.config import Settings
 from album.faces.engine import HOG_WINDOW, Detection, FaceEngine, engine_for
 from album.imaging import Photo, PhotoError, open_photo, oriented_size, read_file, square_crop
+from album.interop.file_names import FileNames
+from album.interop.name_faces import ImportedNames, name_faces, read_names
 
 # A first-pass face smaller than this many detector windows suggests smaller faces were missed.
 REFINE_BELOW = 1.6
@@ -44,6 +46,7 @@ class FaceFound:
     score: float
     embedding: np.ndarray
     crop: bytes
+    manual: bool = False  # not detected: a region someone drew (here or in another program)
 
     @property
     def side(self) -> int:
@@ -65,6 +68,9 @@ class PhotoAnalysis:
     detector: str = ""
     fingerprint: str = ""
     seconds: float = 0.0
+    names: ImportedNames | None = None  # names the photo's files gave its faces
+    file_names: FileNames | None = None  # read with the file; turned into `names`
+    names_state: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -115,6 +121,7 @@ def analyze_photos(paths: list[str | Path], settings: Settings) -> list[PhotoAna
     for (result, photo, scale, _), detections in zip(loaded, found, strict=True):
         try:
             _finish(engine, settings, result, photo, scale, detections)
+            _name_faces(engine, settings, result, photo)
         except MemoryError:
             result.error = "not enough memory to analyze this photo"
             result.faces = []
@@ -146,19 +153,46 @@ def analyze_region(
     top, right, bottom, left = box
     if right - left < 8 or bottom - top < 8:
         raise PhotoError("the box is too small to be a face")
+    return _encode_box(engine, settings, photo, box)
+
+
+def _encode_box(
+    engine: FaceEngine, settings: Settings, photo: Photo, box: tuple[int, int, int, int]
+) -> FaceFound:
+    top, right, bottom, left = box
     det = Detection(left, top, right, bottom, 0.0)
     local = det.scaled(photo.scale)
     embedding = engine.encode(photo.pixels(), [local])[0]
     local_box = (round(local.top), round(local.right), round(local.bottom), round(local.left))
     crop = square_crop(photo.image, local_box, settings.crop_size)
     clamped = _clamped_box(det, photo.width, photo.height)
-    return FaceFound(box=clamped, score=0.0, embedding=embedding, crop=crop)
+    return FaceFound(box=clamped, score=0.0, embedding=embedding, crop=crop, manual=True)
+
+
+def _name_faces(
+    engine: FaceEngine, settings: Settings, result: PhotoAnalysis, photo: Photo
+) -> None:
+    """Names from the photo's XMP, sidecars and Picasa file (album.interop) on its faces."""
+    if result.file_names is None or result.names_state is None:
+        return
+    result.names = name_faces(
+        result.file_names,
+        result.names_state,
+        result.faces,  # type: ignore[arg-type]
+        photo.width,
+        photo.height,
+        lambda box: _encode_box(engine, settings, photo, box),
+        result.mtime_ns,
+    )
+    result.file_names = None
 
 
 def _read(path: Path, result: PhotoAnalysis, settings: Settings) -> Photo:
     data, stat = read_file(path)
     result.size, result.mtime_ns = stat.st_size, stat.st_mtime_ns
     result.content_hash = content_hash(data)
+    if settings.import_names:
+        result.file_names, result.names_state = read_names(path, data)
     width, height = oriented_size(path, data)
     scale = detection_scale(width, height, settings)
     side = max(width, height)

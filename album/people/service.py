@@ -13,19 +13,23 @@ from dataclasses import dataclass
 
 from album.faces.analyze import analyze_region
 from album.imaging import PhotoError
+from album.interop.background import queue_photos
+from album.interop.write_names import load_mode as load_write_mode
+from album.interop.write_names import remove_name
 from album.people.update import (
     PeopleSettings,
     UpdateReport,
     stored_people_settings,
     update_people,
 )
-from album.store import edits, photos
+from album.store import edits, file_names, photos
 from album.store import people as rows
 from album.store import settings as stored_settings
 from album.store.faces import add_manual_face
 from album.store.library import SCRUB_KEY, Library
 
 USER = "user"
+DECIDED = (USER, "file")  # a file's names were decided by a person too
 
 
 class EditError(Exception):
@@ -89,10 +93,17 @@ class PeopleService:
             for pid in created:
                 before["people"].setdefault(str(pid), None)
             edit_id = edits.record(conn, kind, summary, before, after)
+        self._write_files(faces, people | created)
         if rematch:
             self._after_edit(before, after)
         person = next(iter(created), None) if created else None
         return EditResult(edit_id, summary, person)
+
+    def _write_files(self, faces: Iterable[int], people: Iterable[int]) -> None:
+        """The library's "Write names to photos" setting: queue the photos this edit renamed."""
+        if load_write_mode(self.library) != "never":
+            touched = file_names.photos_touched(self.library.conn, set(faces), set(people))
+            queue_photos(self.library, touched)
 
     def _after_edit(self, *states: edits.Snapshot) -> None:
         """Queue (or run) the rematch around everyone and every face these snapshots name."""
@@ -188,7 +199,7 @@ class PeopleService:
                 for face in rows.faces_of_person(conn, source):
                     holder = taken.get(face.photo_id)
                     if holder is not None:
-                        if face.label_source == USER and holder.label_source != USER:
+                        if face.label_source in DECIDED and holder.label_source not in DECIDED:
                             rows.set_label(conn, holder.id, None, None)
                         else:
                             rows.set_label(conn, face.id, None, None)
@@ -340,7 +351,7 @@ class PeopleService:
         faces = [
             f.id
             for f in rows.faces_of_person(self.library.conn, person_id)
-            if f.label_source != USER and (f.confidence is None or f.confidence >= above)
+            if f.label_source not in DECIDED and (f.confidence is None or f.confidence >= above)
         ]
         if not faces:
             raise EditError(f"no suggestions for {person.name or f'person {person_id}'} to confirm")
@@ -393,6 +404,7 @@ class PeopleService:
                 return None
             edits.restore(db.conn, edit.after if undone else edit.before)
             edits.mark(db.conn, edit.id, undone=not undone)
+        self._write_files(map(int, edit.before["faces"]), map(int, edit.before["people"]))
         self._after_edit(edit.before, edit.after)
         return edit.summary
 
@@ -416,9 +428,13 @@ class PeopleService:
         A kill, or a window that keeps reading the old pages, leaves the mark set and the
         next open of the library finishes the scrub. Returns how many faces were erased.
         """
-        self._person(person_id)
+        name = self._person(person_id).name
+        if name is not None:  # out of the files album wrote it into, first (they name it)
+            self.files_not_cleaned = tuple(remove_name(self.library, name).failed)
         with self.library.write() as db:
             faces = {f.id for f in rows.faces_of_person(db.conn, person_id)}
+            if name is not None:
+                file_names.forget_name(db.conn, name)  # what the XMP import kept of it
             edits.forget_mentions(db.conn, faces, person_id)
             rows.erase_person(db.conn, person_id)
             self.library.set_meta(SCRUB_KEY, "1")
@@ -426,6 +442,8 @@ class PeopleService:
         return len(faces)
 
     scrubbed: bool = True  # whether the last forget's scrub finished at once
+    # Files album wrote the last forgotten name into but could not edit.
+    files_not_cleaned: tuple[tuple[str, str], ...] = ()
 
 
 def _clean_name(name: str) -> str:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from album.people.match import MatchSettings, match
+from album.store import file_names, queries
 from album.store import people as rows
-from album.store import queries
 from album.store.library import Library
 
 # Unassigned faces this sure of a person still make it into the review queue.
@@ -54,7 +54,7 @@ def review_queue(
     table = rows.face_table(conn)
     names = rows.named_people(conn)
     items: list[ReviewItem] = []
-    is_user = np.array([s == "user" for s in table.sources], dtype=bool)
+    is_user = np.array([s in ("user", "file") for s in table.sources], dtype=bool)
     for i in np.flatnonzero(np.array([s == "auto" for s in table.sources], dtype=bool)):
         pid = int(table.person_ids[i])
         if person_id is None or pid == person_id:
@@ -95,7 +95,15 @@ def review_queue(
                     int(table.ids[i]), int(table.photo_ids[i]), pid, names.get(pid), conf, False
                 )
             )
-    items.sort(key=lambda item: (abs(item.confidence - 0.5), item.face_id))
+    # A photo's own file named this person without saying which face: ask about it first.
+    hinted = file_names.hinted(conn)
+    items.sort(
+        key=lambda item: (
+            (item.photo_id, (item.person or "").casefold()) not in hinted,
+            abs(item.confidence - 0.5),
+            item.face_id,
+        )
+    )
     return items[:limit]
 
 

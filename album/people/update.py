@@ -21,6 +21,7 @@ from album.people.match import MatchSettings, match
 from album.people.nearby import within
 from album.store import people as rows
 from album.store import settings as stored_settings
+from album.store.faces import DECIDED_SOURCES
 from album.store.library import Library
 
 CLUSTER = "cluster"
@@ -97,7 +98,7 @@ def plan_people(
     table = rows.face_table(library.conn)
     rejected = _rejections_by_face(library)
     plan = PeoplePlan()
-    not_user = np.array([s != USER for s in table.sources], dtype=bool)
+    not_user = np.array([s not in DECIDED_SOURCES for s in table.sources], dtype=bool)
     refs = ~not_user & (table.person_ids >= 0)
     if around is not None and not recluster:
         candidates = not_user & _affected(table, refs, set(around), set(faces), settings)

@@ -8,11 +8,14 @@ content is the same photo, moved: it keeps its row, its faces and their names.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from album.faces.analyze import file_hash
+from album.interop.file_names import FolderListings
 from album.scan.discover import Found, Problem, walk
 from album.store import photos
+from album.store.file_names import names_states
 from album.store.library import Library
 
 
@@ -44,6 +47,7 @@ def make_plan(
     reanalyze: bool = False,
     retry_failed: bool = False,
     cancelled: object = None,
+    import_names: bool = False,
 ) -> Plan:
     plan = Plan()
     seen: dict[str, Found] = {}
@@ -61,6 +65,7 @@ def make_plan(
                 seen[item.path] = item
             if cancelled is not None and getattr(cancelled, "is_set", lambda: False)():
                 return plan
+    names_changed = _names_watch(library, known, import_names)
     gone = {path: photo for path, photo in known.items() if path not in seen}
     new_files: list[Found] = []
     returned: list[int] = []
@@ -79,6 +84,7 @@ def make_plan(
             (photo.status == "error" and retry_failed)
             or (reanalyze and photo.fingerprint != fingerprint)
             or (reanalyze and photo.status == "error")
+            or names_changed(photo)
         ):
             plan.changed += 1
             plan.analyze.append((photo.id, path))
@@ -102,6 +108,19 @@ def make_plan(
         photos.set_missing(library, vanished, True)
     plan.missing = sum(1 for p in gone.values() if p.id not in relinked.values())
     return plan
+
+
+def _names_watch(
+    library: Library, known: dict[str, photos.KnownPhoto], import_names: bool
+) -> Callable[[photos.KnownPhoto], bool]:
+    """Whether a photo's sidecars changed since its names were read (album.interop)."""
+    if not import_names:
+        return lambda photo: False
+    states = names_states(library.conn, [p.id for p in known.values()])
+    listings = FolderListings()
+    return lambda photo: (
+        photo.status == "done" and listings.changed(photo.path, states.get(photo.id))
+    )
 
 
 def _relink_moved(

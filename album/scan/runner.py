@@ -141,6 +141,7 @@ class Scanner:
                 reanalyze=self._reanalyze,
                 retry_failed=self._retry_failed,
                 cancelled=self._cancel,
+                import_names=self.settings.import_names,
             )
         report = ScanReport.from_plan(plan)
         self._progress = ScanProgress("analyzing", total=len(plan.analyze))

@@ -25,7 +25,7 @@ DUPLICATE_IOU = 0.9
 MAX_PROBLEMS = 20
 # A face carries a decision: a confirmed person, "not a face", drawn by hand, or a rejection.
 _DECIDED = (
-    "(faces.label_source IS 'user' OR faces.removed OR faces.manual "
+    "(faces.label_source IN ('user', 'file') OR faces.removed OR faces.manual "
     "OR EXISTS (SELECT 1 FROM rejections r WHERE r.face_id = faces.id))"
 )
 

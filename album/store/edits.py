@@ -89,7 +89,7 @@ def restore(conn: sqlite3.Connection, state: Snapshot) -> None:
             # Whatever automatic guess took this person in this photo meanwhile yields.
             conn.execute(
                 "UPDATE faces SET person_id = NULL, label_source = NULL, confidence = NULL "
-                "WHERE person_id = ? AND label_source != 'user' "
+                "WHERE person_id = ? AND label_source NOT IN ('user', 'file') "
                 "AND photo_id = (SELECT photo_id FROM faces WHERE id = ?)",
                 (person_id, int(fid)),
             )

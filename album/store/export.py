@@ -42,8 +42,8 @@ def export(library: Library) -> dict[str, Any]:
         )
     photos = []
     for row in conn.execute(
-        "SELECT id, path, raw_path, status, error, missing, width, height, taken_at "
-        "FROM photos ORDER BY path"
+        "SELECT id, path, raw_path, status, error, missing, width, height, taken_at, "
+        "names_error FROM photos ORDER BY path"
     ):
         photos.append(
             {
@@ -54,6 +54,7 @@ def export(library: Library) -> dict[str, Any]:
                 "width": row[6],
                 "height": row[7],
                 "taken_at": row[8],
+                "names_error": row[9],
                 "faces": faces.get(row[0], []),
             }
         )

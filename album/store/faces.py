@@ -15,9 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from album.faces.analyze import FaceFound, PhotoAnalysis, iou
+from album.store.file_names import apply_file_names
 from album.store.library import Library
 
 MATCH_IOU = 0.4
+# Labels a person chose (here, or in another program whose names a file carried).
+DECIDED_SOURCES = ("user", "file")
 
 
 @dataclass
@@ -113,6 +116,7 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
             ),
             reverse=True,
         )
+        face_ids: list[int] = []  # row of each face of the analysis, in its order
         new_to_old: dict[int, int] = {}
         used: set[int] = set()
         for overlap, n, o in pairs:
@@ -142,21 +146,35 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
                     )
                     set_crop(conn, face_id, None if forgotten else face.crop)
                 result.kept += 1
+                face_ids.append(face_id)
                 continue
             cursor = conn.execute(
-                "INSERT INTO faces (photo_id, top, right, bottom, left, score, embedding) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (photo_id, top, right, bottom, left, face.score, embedding_blob(face.embedding)),
+                "INSERT INTO faces (photo_id, top, right, bottom, left, score, embedding, "
+                "manual) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    photo_id,
+                    top,
+                    right,
+                    bottom,
+                    left,
+                    face.score,
+                    embedding_blob(face.embedding),
+                    int(face.manual),
+                ),
             )
-            set_crop(conn, int(cursor.lastrowid or 0), face.crop)
+            face_id = int(cursor.lastrowid or 0)
+            set_crop(conn, face_id, face.crop)
+            face_ids.append(face_id)
             result.added += 1
         for o, row in enumerate(old):
             if o in used:
                 continue
             face_id, source, removed, manual, has_rejection = row[0], row[5], row[6], row[7], row[9]
-            if source == "user" or removed or manual or has_rejection:
+            if source in DECIDED_SOURCES or removed or manual or has_rejection:
                 result.kept += 1  # a decision lives on it: keep it even if not detected now
                 continue
             conn.execute("DELETE FROM faces WHERE id = ?", (face_id,))
             result.dropped += 1
+        if analysis.names is not None:
+            apply_file_names(conn, photo_id, analysis.names, face_ids)
     return result

@@ -108,7 +108,7 @@ def set_label(
     if person_id is not None:
         conn.execute(
             "UPDATE faces SET person_id = NULL, label_source = NULL, confidence = NULL "
-            "WHERE person_id = ? AND id != ? AND label_source != 'user' "
+            "WHERE person_id = ? AND id != ? AND label_source NOT IN ('user', 'file') "
             "AND photo_id = (SELECT photo_id FROM faces WHERE id = ?)",
             (person_id, face_id, face_id),
         )
@@ -123,7 +123,7 @@ def user_face_in_photo(
 ) -> int | None:
     row = conn.execute(
         "SELECT id FROM faces WHERE person_id = ? AND photo_id = ? AND id != ? "
-        "AND label_source = 'user'",
+        "AND label_source IN ('user', 'file')",
         (person_id, photo_id, other_than),
     ).fetchone()
     return row[0] if row else None

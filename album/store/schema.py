@@ -106,25 +106,75 @@ CREATE TABLE distinct_people (
 ) WITHOUT ROWID;
 """
 
-# v3: each face remembers the unnamed group the clustering last put it in, so an automatic
-# match that a later edit withdraws sends the face back to its group instead of to nobody.
-# And the people counts read an index that covers them, not the faces table with its inline
-# crops (count(*) over faces read every crop: 138 ms against 0 ms index-only at 150k faces).
+# v3, three changes in one rebuild of `faces` (SQLite cannot change a CHECK; dropping `faces`
+# would cascade into `rejections`, so they are kept aside and put back):
+# - names read from the photos' own files (XMP regions, Picasa): `label_source = 'file'` is a
+#   decision like 'user' (a person made it in another program); `file_name` is what the file
+#   said when last read, so an older file never undoes a rename made in album. Photos analyzed
+#   before v3 have `names_state` NULL: their files were never read for names.
+# - each face remembers the unnamed group the clustering last put it in (`group_id`), so an
+#   automatic match that a later edit withdraws sends the face back to its group, not to nobody.
+# - crops leave `faces` for a table of their own: inline, every label change rewrote a 5 KB row
+#   (naming a 5,357-face group spent 2.2 s in SQLite) and every read of the embeddings paged
+#   through 760 MB of crops at 150k faces; and the people counts read an index that covers
+#   them (count(*) over faces read every crop: 138 ms against 0 ms index-only at 150k faces).
 SCHEMA_V3 = """
-ALTER TABLE faces ADD COLUMN group_id INTEGER;   -- a people id, or a group since emptied
-UPDATE faces SET group_id = person_id WHERE label_source = 'cluster';
+CREATE TEMP TABLE v3_rejections AS SELECT * FROM rejections;
+CREATE TEMP TABLE v3_crops AS SELECT id AS face_id, crop FROM faces WHERE crop IS NOT NULL;
+CREATE TABLE faces_v3 (
+    id INTEGER PRIMARY KEY,
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    top INTEGER NOT NULL,           -- box in the upright original's pixels
+    right INTEGER NOT NULL,
+    bottom INTEGER NOT NULL,
+    left INTEGER NOT NULL,
+    score REAL,
+    embedding BLOB,                 -- float32[128]; NULL once forgotten
+    person_id INTEGER REFERENCES people(id) ON DELETE SET NULL,
+    label_source TEXT CHECK (label_source IN ('user', 'auto', 'cluster', 'file')),
+    confidence REAL,
+    removed INTEGER NOT NULL DEFAULT 0,   -- the user said "not a face" (or forgot it)
+    manual INTEGER NOT NULL DEFAULT 0,    -- drawn by the user, not found by the detector
+    group_id INTEGER,               -- a people id, or a group since emptied
+    file_name TEXT,                 -- the name the photo's file gave this face when last read
+    CHECK ((person_id IS NULL) = (label_source IS NULL))
+);
+INSERT INTO faces_v3 SELECT id, photo_id, top, right, bottom, left, score, embedding,
+    person_id, label_source, confidence, removed, manual,
+    CASE WHEN label_source = 'cluster' THEN person_id END, NULL FROM faces;
+DROP TABLE faces;
+ALTER TABLE faces_v3 RENAME TO faces;
+CREATE INDEX faces_photo ON faces(photo_id);
+CREATE INDEX faces_person ON faces(person_id, removed, label_source, photo_id, score);
+CREATE UNIQUE INDEX faces_one_person_per_photo ON faces(photo_id, person_id)
+    WHERE person_id IS NOT NULL;
+INSERT INTO rejections SELECT * FROM v3_rejections;
+DROP TABLE v3_rejections;
 
--- Face crops in a table of their own: inline, every label change rewrote a 5 KB row (naming
--- a 5,357-face group spent 2.2 s in SQLite) and every read of the embeddings paged through
--- 760 MB of crops at 150k faces. Crops are derived: re-made from the photo by a rescan.
 CREATE TABLE face_crops (
     face_id INTEGER PRIMARY KEY REFERENCES faces(id) ON DELETE CASCADE,
-    crop BLOB NOT NULL
+    crop BLOB NOT NULL              -- small square JPEG for the people views; derived
 );
-INSERT INTO face_crops (face_id, crop) SELECT id, crop FROM faces WHERE crop IS NOT NULL;
-ALTER TABLE faces DROP COLUMN crop;
-DROP INDEX faces_person;
-CREATE INDEX faces_person ON faces(person_id, removed, label_source, photo_id, score);
+INSERT INTO face_crops SELECT * FROM v3_crops;
+DROP TABLE v3_crops;
+
+ALTER TABLE photos ADD COLUMN names_state TEXT;   -- sidecars' size:mtime when names were read
+ALTER TABLE photos ADD COLUMN names_error TEXT;   -- why a file's names could not be read
+
+-- Names a file gives without a box, on a photo with several faces: Review asks about them.
+CREATE TABLE name_hints (
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    PRIMARY KEY (photo_id, name)
+) WITHOUT ROWID;
+
+-- Files album wrote names into, so `forget` can take a person out of them again.
+CREATE TABLE written_files (
+    path TEXT PRIMARY KEY,
+    photo_id INTEGER REFERENCES photos(id) ON DELETE SET NULL,
+    names TEXT NOT NULL,            -- JSON list of the names album put there
+    written_at REAL NOT NULL
+);
 """
 
 MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3]

@@ -15,6 +15,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from album.config import Settings
+from album.interop.write_names import load_mode as load_write_mode
+from album.interop.write_names import save_mode as save_write_mode
 from album.people.regroup import Regroup
 from album.people.service import PeopleService
 from album.people.update import update_people
@@ -44,6 +46,7 @@ class Backend(QObject):
         with Library.open(self.library_path) as library:  # create and migrate up front
             self.settings = stored_settings.load(library)
             self.min_group_size = stored_settings.load_min_group_size(library)
+            self.write_names_mode = load_write_mode(library)  # XMP: never / sidecar / file
             self.warnings = list(library.warnings)  # e.g. a library on a network share
         self.jobs = Jobs(self)
         self.jobs.failed.connect(self.error)
@@ -272,6 +275,12 @@ class Backend(QObject):
         self.settings = settings
         path = self.library_path
         self.jobs.write(lambda: stored_settings.save(thread_library(path), settings))
+
+    def save_write_names_mode(self, mode: str) -> None:
+        """Whether naming edits are written into the photos' files (album.interop)."""
+        self.write_names_mode = mode
+        path = self.library_path
+        self.jobs.write(lambda: save_write_mode(thread_library(path), mode))
 
     def save_min_group_size(self, size: int) -> None:
         """Kept in the library; people are grouped again at once so the grid shows it."""

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -30,6 +32,9 @@ WORKERS_KEY = "workers"
 
 def app_settings() -> QSettings:
     return QSettings("album", "album")
+
+
+WRITE_MODES = (("never", "never"), ("sidecar", "sidecar files"), ("file", "inside photos"))
 
 
 class SettingsDialog(QDialog):
@@ -57,6 +62,21 @@ class SettingsDialog(QDialog):
             "Look-alike faces become a person once there are this many; fewer stay unsorted "
             "until more photos of them arrive"
         )
+        self.import_names = QCheckBox("Read the names other programs wrote into photos")
+        self.import_names.setChecked(settings.import_names)
+        self.import_names.setToolTip(
+            "Face names from XMP (digiKam, Lightroom, Windows, exiftool) and Picasa, on each scan"
+        )
+        self.write_names = QComboBox()
+        for mode, label in WRITE_MODES:
+            self.write_names.addItem(label, mode)
+        self.write_names.setCurrentIndex(
+            max(0, self.write_names.findData(backend.write_names_mode))
+        )
+        self.write_names.setToolTip(
+            "After each naming edit, write the names as XMP for other programs: into sidecar "
+            "files beside the photos (the photos stay untouched) or inside JPEG photos"
+        )
         self.library = QLineEdit(str(backend.library_path))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -67,6 +87,8 @@ class SettingsDialog(QDialog):
         form.addRow("Detection size:", self.detect)
         form.addRow("Workers:", self.workers)
         form.addRow("Smallest group:", self.min_group)
+        form.addRow("Names from files:", self.import_names)
+        form.addRow("Write names to photos:", self.write_names)
         form.addRow("Library:", where)
         note = QLabel("A new library location takes effect the next time album starts.")
         note.setObjectName("dim")
@@ -89,8 +111,11 @@ class SettingsDialog(QDialog):
 
     def accept(self) -> None:
         settings: Settings = self.backend.settings.replace(
-            detect_side=self.detect.value(), workers=self.workers.value()
+            detect_side=self.detect.value(),
+            workers=self.workers.value(),
+            import_names=self.import_names.isChecked(),
         )
+        self.backend.save_write_names_mode(self.write_names.currentData())
         self.backend.save_settings(settings)
         self.backend.save_min_group_size(self.min_group.value())
         stored = app_settings()

@@ -14,11 +14,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from album.store import queries
+from album.store import file_names, queries
 from album.store.library import Library
 from album.ui.backend import Backend
 
-Loaded = tuple[list[queries.FolderSummary], list[tuple[str, str]]]
+Loaded = tuple[list[queries.FolderSummary], list[tuple[str, str]], int]
 
 
 class FoldersView(QWidget):
@@ -59,18 +59,31 @@ class FoldersView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.folders, 1)
+        self.imported = QLabel("")  # names read from the photos' XMP / Picasa files
+        self.imported.setObjectName("dim")
+        layout.addWidget(self.imported)
         layout.addWidget(self.failed_title)
         layout.addWidget(self.failed, 2)
         layout.addStretch(0)
 
     def reload(self) -> None:
         def load(library: Library) -> Loaded:
-            return queries.folders(library.conn), queries.failed_photos(library.conn)
+            return (
+                queries.folders(library.conn),
+                queries.failed_photos(library.conn),
+                file_names.imported_count(library.conn),
+            )
 
         self.backend.query(load, self._loaded)
 
     def _loaded(self, value: Loaded) -> None:
-        folders, failed = value
+        folders, failed, imported = value
+        self.imported.setText(
+            f"{imported} face names were read from the photos' own files (XMP, Picasa)"
+            if imported
+            else ""
+        )
+        self.imported.setVisible(bool(imported))
         self.folders.clear()
         for folder in folders:
             item = QTreeWidgetItem(

@@ -144,13 +144,18 @@ class FacesModel(_RowsModel[tuple[int, int, str | None, float | None]]):
         if role == BadgeRole:
             if source == "auto":
                 return f"suggested {confidence:.0%}" if confidence is not None else "suggested"
+            if source == "file":
+                return "from file"
             return None
         if role == IdRole:
             return face_id
         if role == Qt.ItemDataRole.ToolTipRole:
-            kind = {"user": "confirmed", "auto": "suggested", "cluster": "grouped"}.get(
-                source or ""
-            )
+            kind = {
+                "user": "confirmed",
+                "file": "named in the photo's file",
+                "auto": "suggested",
+                "cluster": "grouped",
+            }.get(source or "")
             return f"Face {face_id} in photo {photo_id} ({kind or 'unsorted'})"
         return None
 

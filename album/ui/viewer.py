@@ -31,6 +31,7 @@ from album.ui.person_page import ask_name
 
 COLOURS = {
     "user": QColor(80, 200, 120),
+    "file": QColor(80, 200, 120),  # named in another program: confirmed like the user's own
     "auto": QColor(255, 170, 30),
     "cluster": QColor(90, 160, 255),
     None: QColor(235, 235, 235),

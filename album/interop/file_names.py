@@ -1,0 +1,166 @@
+"""Everything the files beside and inside a photo say about who is in it, upright.
+
+Precedence, most trusted first: a sidecar's regions (`photo.jpg.xmp`, as digiKam and
+darktable name it, then `photo.xmp`, as Lightroom and Capture One do) replace the embedded
+packet's regions, because programs that keep sidecars never rewrite the original; the embedded
+packet's regions come next; Picasa's `.picasa.ini` only when no XMP names a face. Box-less names
+are gathered from all of them.
+
+MWG 2.0 (§5.9) puts regions relative to the stored pixels, before EXIF orientation, and so do
+the other formats; album's boxes are upright, so each box goes through the photo's orientation.
+`AppliedToDimensions` is not used for the frame: programs write it wrong too often.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from album.interop.picasa import CONTACTS_NAME, INI_NAME, picasa_regions
+from album.interop.rdf import XmpError
+from album.interop.xmp_read import Box, PacketNames, Region, find_packet, read_packet
+
+
+@dataclass
+class FileNames:
+    regions: list[Region] = field(default_factory=list)  # boxes upright, normalized
+    names: list[str] = field(default_factory=list)  # named, no box
+    errors: list[str] = field(default_factory=list)  # readable, one per file that failed
+
+    @property
+    def error(self) -> str | None:
+        return "; ".join(self.errors) or None
+
+
+def _sidecar_names(name: str) -> list[str]:
+    stem = os.path.splitext(name)[0]
+    return [name + ".xmp", stem + ".xmp", name + ".XMP", stem + ".XMP"]
+
+
+def _listing(folder: str) -> set[str]:
+    try:
+        return set(os.listdir(folder))
+    except OSError:
+        return set()
+
+
+def sidecars(photo: Path, listing: set[str] | None = None) -> list[Path]:
+    """The XMP sidecars that exist for `photo`, most specific first. Names are looked up in the
+    folder's listing, so a case-insensitive disk does not count one file twice."""
+    if listing is None:
+        listing = _listing(str(photo.parent))
+    names = dict.fromkeys(n for n in _sidecar_names(photo.name) if n in listing)
+    return [photo.with_name(n) for n in names]
+
+
+def sidecar_state(photo: Path | str, listing: set[str] | None = None) -> str:
+    """The size and time of every file beside the photo that may name its people: a change in
+    any of them makes a rescan read the photo again. "" when there is none."""
+    photo = Path(photo)
+    if listing is None:
+        listing = _listing(str(photo.parent))
+    others = [*_sidecar_names(photo.name), INI_NAME, CONTACTS_NAME]
+    parts = []
+    for name in dict.fromkeys(n for n in others if n in listing):
+        try:
+            st = os.stat(photo.with_name(name))
+        except OSError:
+            continue
+        parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+    return "|".join(parts)
+
+
+class FolderListings:
+    """Sidecar states for many photos, listing each folder once (a rescan of a large library
+    must not stat four absent sidecars per photo)."""
+
+    def __init__(self) -> None:
+        self._folders: dict[str, set[str]] = {}
+
+    def state(self, photo: str) -> str:
+        folder = os.path.dirname(photo)
+        listing = self._folders.get(folder)
+        if listing is None:
+            listing = self._folders[folder] = _listing(folder)
+        return sidecar_state(photo, listing)
+
+    def changed(self, photo: str, stored: str | None) -> bool:
+        """Whether the files beside `photo` changed since its names were read (a photo never
+        read for names counts as changed only if such files exist)."""
+        return self.state(photo) != (stored or "")
+
+
+def upright(box: Box, orientation: int) -> Box:
+    """A normalized box on the stored pixels, as it lies on the upright picture."""
+    left, top, right, bottom = box
+    corners = [_point(x, y, orientation) for x, y in ((left, top), (right, bottom))]
+    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def _point(u: float, v: float, orientation: int) -> tuple[float, float]:
+    return {
+        2: (1 - u, v),
+        3: (1 - u, 1 - v),
+        4: (u, 1 - v),
+        5: (v, u),
+        6: (1 - v, u),
+        7: (1 - v, 1 - u),
+        8: (v, 1 - u),
+    }.get(orientation, (u, v))
+
+
+def orientation_of(data: bytes, suffix: str) -> int:
+    try:
+        from PIL import Image
+
+        if suffix.lower() in (".heic", ".heif", ".avif"):
+            from pillow_heif import register_heif_opener
+
+            register_heif_opener()
+        with Image.open(io.BytesIO(data)) as image:
+            value = int(image.getexif().get(0x0112, 1))
+    except Exception:
+        return 1
+    return value if 1 <= value <= 8 else 1
+
+
+def read_file_names(photo: Path | str, data: bytes) -> FileNames:
+    """Named faces and names for one photo, from its own bytes and the files beside it."""
+    photo = Path(photo)
+    out = FileNames()
+    packets: list[PacketNames] = []
+    for sidecar in sidecars(photo):
+        try:
+            packets.append(read_packet(sidecar.read_bytes()))
+        except (XmpError, OSError) as exc:
+            out.errors.append(f"sidecar {sidecar.name}: {_message(exc)}")
+    embedded = find_packet(data, photo.suffix)
+    if embedded is not None:
+        try:
+            packets.append(read_packet(embedded))
+        except XmpError as exc:
+            out.errors.append(f"embedded XMP: {exc}")
+    regions = next((p.regions for p in packets if p.regions), [])
+    if not regions:
+        try:
+            regions = picasa_regions(photo)
+        except XmpError as exc:
+            out.errors.append(f"Picasa: {exc}")
+    orientation = orientation_of(data, photo.suffix) if regions else 1
+    for region in regions:
+        if all(r.name != region.name for r in out.regions):
+            box = upright(region.box, orientation)
+            out.regions.append(Region(region.name, box, region.standard))
+    named = {r.name for r in out.regions}
+    for packet in packets:
+        for name in packet.names:
+            if name not in named and name not in out.names:
+                out.names.append(name)
+    return out
+
+
+def _message(exc: Exception) -> str:
+    return exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
