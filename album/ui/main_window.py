@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setIconSize(QSize(18, 18))
         for name in PAGES:
             self.sidebar.addItem(QListWidgetItem(name))
-        self.sidebar.currentRowChanged.connect(self._page_chosen)
+        self.sidebar.currentRowChanged.connect(self._sidebar_row)
 
         self.photos = PhotosView(backend, self.thumbnails)
         self.people = PeopleView(backend, self.thumbnails)
@@ -169,8 +169,12 @@ class MainWindow(QMainWindow):
         self._action(edit_menu, "&Find person", self._find, QKeySequence.StandardKey.Find)
         view_menu = self.menuBar().addMenu("&View")
         for number, name in enumerate(PAGES, start=1):
+            # triggered(bool) passes `checked` first: it must not land in the page name.
             self._action(
-                view_menu, name, lambda n=name: self.show_page(n), QKeySequence(f"Ctrl+{number}")
+                view_menu,
+                name,
+                lambda _checked=False, n=name: self.show_page(n),
+                QKeySequence(f"Ctrl+{number}"),
             )
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About album", lambda: AboutDialog(self.backend, self).exec())
@@ -198,12 +202,20 @@ class MainWindow(QMainWindow):
     # -- pages -----------------------------------------------------------------------------
 
     def show_page(self, name: str) -> None:
+        if name == "People":
+            self.people_stack.setCurrentWidget(self.people)
         self.sidebar.setCurrentRow(PAGES.index(name))
 
     def current_page(self) -> str:
         if not self._has_photos and self.pages.currentWidget() is self.empty:
             return "Empty"
         return PAGES[self.sidebar.currentRow()]
+
+    def _sidebar_row(self, row: int) -> None:
+        """Choosing People (sidebar, menu, Ctrl+2) means the grid, not the last person opened."""
+        if 0 <= row < len(PAGES) and PAGES[row] == "People":
+            self.people_stack.setCurrentWidget(self.people)
+        self._page_chosen(row)
 
     def _page_chosen(self, row: int) -> None:
         if row < 0:
