@@ -49,3 +49,160 @@ def test_people_in_the_sidebar_goes_back_to_the_grid(qtbot, window: MainWindow):
     window.show_page("Photos")
     window.sidebar.setCurrentRow(PAGES.index("People"))
     assert window.people_stack.currentWidget() is window.people
+
+
+def focused():
+    from PySide6.QtWidgets import QApplication
+
+    widget = QApplication.focusWidget()
+    assert widget is not None, "nothing has the keyboard"
+    return widget
+
+
+def press(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    """A key as the user presses it: to whatever has the keyboard now."""
+    QTest.keyClick(focused(), key, modifier)
+
+
+def hidden_people(library: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(library) as conn:
+        return conn.execute("SELECT count(*) FROM people WHERE hidden").fetchone()[0]
+
+
+def activate(qtbot, window: MainWindow) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5_000)
+
+
+def test_space_after_merge_hides_nobody(qtbot, window: MainWindow, say_yes):  # noqa: F811
+    activate(qtbot, window)
+    before = len(window.people.model.rows)
+    window.people.view.setFocus()
+    selection = window.people.view.selectionModel()
+    for row in (0, 1):
+        selection.select(window.people.model.index(row), selection.SelectionFlag.Select)
+    QTest.mouseClick(window.people.merge_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.people.model.rows) == before - 1, timeout=30_000)
+    assert focused() is window.people.view
+    press(Qt.Key.Key_Space)
+    press(Qt.Key.Key_Space)
+    qtbot.wait(1500)
+    assert hidden_people(window.backend.library_path) == 0
+    assert not any(p.hidden for p in window.people.model.rows)
+
+
+def name_one_face(qtbot, window: MainWindow, name: str) -> int:
+    """Name one face of the biggest group: its other faces become questions in Review."""
+    person = window.people.model.rows[0]
+    window.show_person(person.id)
+    qtbot.waitUntil(lambda: len(window.person.faces.rows) >= 4, timeout=30_000)
+    first_face = window.person.faces.rows[0][0]
+    window.backend.edit(lambda s: s.name_face(first_face, name))
+    return first_face
+
+
+def test_review_answers_by_keys_without_a_click(qtbot, window: MainWindow):
+    activate(qtbot, window)
+    name_one_face(qtbot, window, "Colin")
+    window.sidebar.setFocus()
+    window.sidebar.setCurrentRow(PAGES.index("Review"))  # a click on the sidebar, no more
+    review = window.review.faces
+    qtbot.waitUntil(lambda: review.current is not None and review.current.person == "Colin")
+    left = len(review.items)
+    first = review.current.face_id
+    press(Qt.Key.Key_Y)
+    qtbot.waitUntil(lambda: review.current is None or review.current.face_id != first)
+    assert len(review.items) == left - 1
+    # Skip goes to the end: the skipped face is the last one asked, not the next.
+    if len(review.items) >= 2:
+        skipped = review.current.face_id
+        press(Qt.Key.Key_S)
+        assert review.current.face_id != skipped
+        assert review.items[-1].face_id == skipped
+    # The count only goes down while the library changes under the answers.
+    counts = []
+    for _ in range(3):
+        if review.current is None:
+            break
+        counts.append(len(review.items))
+        press(Qt.Key.Key_N)
+        qtbot.wait(600)  # the edit lands, the page reloads
+    assert counts == sorted(counts, reverse=True) and len(set(counts)) == len(counts)
+    assert "Name a few people" not in review.left.text()
+
+
+def test_not_a_face_and_undo_in_review_by_keys(qtbot, window: MainWindow):
+    activate(qtbot, window)
+    name_one_face(qtbot, window, "Colin")
+    QTest.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    review = window.review.faces
+    qtbot.waitUntil(lambda: review.current is not None and review.current.person == "Colin")
+    face = review.current.face_id
+    press(Qt.Key.Key_X)
+    qtbot.waitUntil(lambda: "Removed 1 face" in window.statusBar().currentMessage())
+    assert all(i.face_id != face for i in review.items)
+    press(Qt.Key.Key_Z)
+    qtbot.waitUntil(lambda: review.current is not None and review.current.face_id == face)
+
+
+def test_the_viewer_browses_by_keys_and_buttons(qtbot, window: MainWindow):
+    QTest.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(window.photos.model.rows) >= 6, timeout=20_000)
+    ids = [p.id for p in window.photos.model.rows]
+    viewer = window.open_photo(ids[0], ids)
+    qtbot.addWidget(viewer)
+    viewer.activateWindow()
+    qtbot.waitUntil(lambda: viewer.isActiveWindow(), timeout=5_000)
+    steps = [
+        (Qt.Key.Key_Right, 1),
+        (Qt.Key.Key_Space, 2),
+        (Qt.Key.Key_PageDown, 3),
+        (Qt.Key.Key_Left, 2),
+        (Qt.Key.Key_PageUp, 1),
+        (Qt.Key.Key_End, len(ids) - 1),
+        (Qt.Key.Key_Right, len(ids) - 1),
+        (Qt.Key.Key_Home, 0),
+    ]
+    for key, position in steps:
+        press(key)
+        assert viewer.position == position, QTest.__name__
+    qtbot.waitUntil(lambda: f"1 of {len(ids)}" in viewer.caption.text(), timeout=10_000)
+    assert not viewer.previous.isEnabled()
+    QTest.mouseClick(viewer.next, Qt.MouseButton.LeftButton)
+    assert viewer.position == 1
+
+
+def test_the_keyboard_map_is_in_the_help_menu(qtbot, window: MainWindow):
+    from album.ui.keyboard import KEYMAP, KeyboardDialog
+
+    help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    assert any(a.text() == "&Keyboard shortcuts" for a in help_menu.actions())
+    dialog = KeyboardDialog(window)
+    qtbot.addWidget(dialog)
+    shown = {dialog.table.topLevelItem(i).text(0) for i in range(dialog.table.topLevelItemCount())}
+    for section, keys in KEYMAP:
+        assert section in shown
+        assert all(key in shown for key, _ in keys)
+
+
+def test_delete_on_a_person_page_is_not_this_person_and_undoes(qtbot, window: MainWindow):
+    activate(qtbot, window)
+    person = window.people.model.rows[0]
+    window.people.rename(person.id, "Serena")
+    qtbot.waitUntil(lambda: window.people.model.rows[0].name == "Serena", timeout=30_000)
+    window.show_person(person.id)
+    page = window.person
+    qtbot.waitUntil(lambda: len(page.faces.rows) == person.faces, timeout=30_000)
+    face = page.faces.rows[-1][0]
+    print("FOCUS", focused(), page.face_view.currentIndex().row(), len(page.faces.rows))
+    press(Qt.Key.Key_End)  # the grid has the keyboard: the last face becomes current
+    print("AFTER", page.face_view.currentIndex().row(), page.faces.rows)
+    assert page.selected_faces() == [face]
+    press(Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: face not in {r[0] for r in page.faces.rows}, timeout=30_000)
+    assert "not Serena" in window.statusBar().currentMessage()
+    assert hidden_people(window.backend.library_path) == 0
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: face in {r[0] for r in page.faces.rows}, timeout=30_000)

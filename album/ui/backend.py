@@ -95,8 +95,8 @@ class Backend(QObject):
 
         self.jobs.write(run, done, failed)
 
-    def undo(self) -> None:
-        self.edit(lambda s: _Stepped("Undone", "undo", s.undo()))
+    def undo(self, on_done: Callable[[Any], None] | None = None) -> None:
+        self.edit(lambda s: _Stepped("Undone", "undo", s.undo()), on_done)
 
     def redo(self) -> None:
         self.edit(lambda s: _Stepped("Redone", "redo", s.redo()))

@@ -28,6 +28,7 @@ from album.store.library import Library
 from album.ui.backend import Backend
 from album.ui.dialogs import AboutDialog, SettingsDialog
 from album.ui.folders_view import FoldersView
+from album.ui.keyboard import KeyboardDialog
 from album.ui.people_view import PeopleView
 from album.ui.person_page import PersonPage
 from album.ui.photos_view import PhotosView
@@ -127,7 +128,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.scan_bar)
 
         self.people.open_person.connect(self.show_person)
-        self.person.back.connect(lambda: self.people_stack.setCurrentWidget(self.people))
+        self.person.back.connect(self._back_to_people)
         self.person.open_photo.connect(self.open_photo)
         self.photos.open_photo.connect(self.open_photo)
         self.folders.add_folder.connect(self.choose_folder)
@@ -177,6 +178,12 @@ class MainWindow(QMainWindow):
                 QKeySequence(f"Ctrl+{number}"),
             )
         help_menu = self.menuBar().addMenu("&Help")
+        self._action(
+            help_menu,
+            "&Keyboard shortcuts",
+            lambda: KeyboardDialog(self).exec(),
+            QKeySequence.StandardKey.HelpContents,
+        )
         self._action(help_menu, "&About album", lambda: AboutDialog(self.backend, self).exec())
 
     def _action(
@@ -227,11 +234,34 @@ class MainWindow(QMainWindow):
             self.pages.setCurrentIndex(row)
         if name in self._stale:
             self._reload(name)
+        self._focus_page(name)
+
+    def _focus_page(self, name: str) -> None:
+        """The keys of a page work the moment it is shown: its grid (or question) takes the
+        keyboard, so arrows, F2, Y/N/S need no click first."""
+        if self.pages.currentWidget() is self.empty:
+            return
+        target: QWidget
+        if name == "Photos":
+            target = self.photos.view
+        elif name == "People":
+            on_person = self.people_stack.currentWidget() is self.person
+            target = self.person.face_view if on_person else self.people.view
+        elif name == "Review":
+            target = self.review.currentWidget()
+        else:
+            target = self.folders.folders
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_person(self, person_id: int) -> None:
         self.show_page("People")
         self.people_stack.setCurrentWidget(self.person)
         self.person.show_person(person_id)
+        self.person.face_view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _back_to_people(self) -> None:
+        self.people_stack.setCurrentWidget(self.people)
+        self.people.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def open_photo(self, photo_id: int, around: list[int]) -> PhotoViewer:
         viewer = PhotoViewer(self.backend, around, photo_id, self)

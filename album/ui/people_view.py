@@ -65,6 +65,10 @@ class PeopleView(QWidget):
         self.merge_button.clicked.connect(self.merge_selected)
         self.hide_button = QPushButton("Hide")
         self.hide_button.clicked.connect(self.toggle_hidden)
+        # A click must not leave the keyboard on a button: when Merge greys out after a merge
+        # Qt hands focus to the next one (Hide), and the next Space would hide someone.
+        for button in (self.merge_button, self.hide_button):
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.count = QLabel()
         self.count.setObjectName("dim")
 
@@ -83,6 +87,10 @@ class PeopleView(QWidget):
         rename = QAction("Rename", self.view, shortcut=QKeySequence(Qt.Key.Key_F2))
         rename.triggered.connect(self.rename_current)
         self.view.addAction(rename)
+        merge = QAction("Merge", self, shortcut=QKeySequence("Ctrl+M"))
+        merge.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        merge.triggered.connect(self.merge_selected)
+        self.addAction(merge)
         self._reload_timer = QTimer(self, singleShot=True, interval=200)
         self._reload_timer.timeout.connect(self.reload)
         self._loading = False
@@ -223,6 +231,7 @@ class PeopleView(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.backend.edit(lambda s: s.merge(ids, into=into))
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def toggle_hidden(self) -> None:
         ids = self.selected_ids()
@@ -236,6 +245,7 @@ class PeopleView(QWidget):
             return result
 
         self.backend.edit(apply)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _context_menu(self, point: object) -> None:
         index = self.view.indexAt(point)  # type: ignore[arg-type]

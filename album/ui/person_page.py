@@ -8,6 +8,7 @@ moved to someone else, removed as not-a-face, or made the person's cover.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCompleter,
     QDoubleSpinBox,
@@ -128,7 +129,19 @@ class PersonPage(QWidget):
             self.cover_button,
         ):
             actions.addWidget(button)
+            # Clicks leave the keyboard on the faces: a button that greys out after its edit
+            # must not pass focus (and the next Space) to its neighbour.
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         actions.addStretch(1)
+        for key, slot in (
+            (QKeySequence(Qt.Key.Key_F2), self.rename),
+            (QKeySequence(QKeySequence.StandardKey.Delete), self.reject_selected),
+            (QKeySequence(Qt.Key.Key_Backspace), self.back.emit),
+            (QKeySequence("Alt+Left"), self.back.emit),
+        ):
+            shortcut = QShortcut(key, self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
 
         faces_tab = QWidget()
         faces_layout = QVBoxLayout(faces_tab)
@@ -231,9 +244,12 @@ class PersonPage(QWidget):
             self.backend.edit(lambda s: s.confirm_all(person_id, above))
 
     def reject_selected(self) -> None:
+        """Not this person (Delete): the faces leave, the status bar names who they left and
+        Ctrl+Z brings them back. Never hides or deletes the person."""
         faces, person_id = self.selected_faces(), self.person_id
         if faces and person_id is not None:
             self.backend.edit(lambda s: s.reject(faces, person_id))
+        self.face_view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def move_selected(self) -> None:
         faces = self.selected_faces()
