@@ -196,9 +196,9 @@ def test_delete_on_a_person_page_is_not_this_person_and_undoes(qtbot, window: Ma
     page = window.person
     qtbot.waitUntil(lambda: len(page.faces.rows) == person.faces, timeout=30_000)
     face = page.faces.rows[-1][0]
-    print("FOCUS", focused(), page.face_view.currentIndex().row(), len(page.faces.rows))
+
     press(Qt.Key.Key_End)  # the grid has the keyboard: the last face becomes current
-    print("AFTER", page.face_view.currentIndex().row(), page.faces.rows)
+
     assert page.selected_faces() == [face]
     press(Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: face not in {r[0] for r in page.faces.rows}, timeout=30_000)
@@ -206,3 +206,27 @@ def test_delete_on_a_person_page_is_not_this_person_and_undoes(qtbot, window: Ma
     assert hidden_people(window.backend.library_path) == 0
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: face in {r[0] for r in page.faces.rows}, timeout=30_000)
+
+
+def test_the_people_grid_holds_still_while_the_user_is_on_it(qtbot, window: MainWindow):
+    activate(qtbot, window)
+    people = window.people
+    people.sort.setCurrentIndex(people.sort.findData("name"))
+    qtbot.waitUntil(lambda: all(p.name is None for p in people.model.rows), timeout=10_000)
+    people.rename(people.model.rows[0].id, "Zoe")
+    qtbot.waitUntil(lambda: any(p.name == "Zoe" for p in people.model.rows), timeout=30_000)
+
+    def place(name: str) -> int:
+        return next(i for i, p in enumerate(people.model.rows) if p.name == name)
+
+    order = [p.id for p in people.model.rows]
+    # The user is on the grid: a tile selected, the keyboard there.
+    people.view.setFocus()
+    people.view.setCurrentIndex(people.model.index(0))
+    other = next(p.id for p in people.model.rows if p.name is None)
+    window.backend.edit(lambda s: s.name_person(other, "Aaron"))  # sorts before Zoe now
+    qtbot.waitUntil(lambda: any(p.name == "Aaron" for p in people.model.rows), timeout=30_000)
+    assert [p.id for p in people.model.rows] == order, "tiles moved under the user"
+    assert place("Aaron") > place("Zoe")
+    window.people.filter.setFocus()  # the user leaves the grid: the new order shows
+    qtbot.waitUntil(lambda: place("Aaron") < place("Zoe"), timeout=10_000)

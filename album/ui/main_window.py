@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "&Add folder…", self.choose_folder, QKeySequence.StandardKey.Open)
         self._action(file_menu, "&Rescan all folders", self.rescan, QKeySequence("F5"))
-        self._action(file_menu, "Group faces &again", self.backend.recluster)
+        self._action(file_menu, "Group faces &again", lambda: self.backend.recluster())
         file_menu.addSeparator()
         self._action(
             file_menu, "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences
@@ -161,10 +161,10 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit_menu = self.menuBar().addMenu("&Edit")
         self.undo_action = self._action(
-            edit_menu, "&Undo", self.backend.undo, QKeySequence.StandardKey.Undo
+            edit_menu, "&Undo", lambda: self.backend.undo(), QKeySequence.StandardKey.Undo
         )
         self.redo_action = self._action(
-            edit_menu, "&Redo", self.backend.redo, QKeySequence("Ctrl+Shift+Z")
+            edit_menu, "&Redo", lambda: self.backend.redo(), QKeySequence("Ctrl+Shift+Z")
         )
         edit_menu.addSeparator()
         self._action(edit_menu, "&Find person", self._find, QKeySequence.StandardKey.Find)

@@ -26,7 +26,7 @@ Row = TypeVar("Row")
 Index = QModelIndex | QPersistentModelIndex
 
 
-class _RowsModel(QAbstractListModel, Generic[Row]):
+class RowsModel(QAbstractListModel, Generic[Row]):
     def __init__(self, thumbnails: Thumbnails, kind: str) -> None:
         super().__init__()
         self.rows: list[Row] = []
@@ -72,7 +72,7 @@ class _RowsModel(QAbstractListModel, Generic[Row]):
         return [] if row is None else [row]
 
 
-class PeopleModel(_RowsModel[PersonSummary]):
+class PeopleModel(RowsModel[PersonSummary]):
     rename_requested = Signal(int, str)
 
     def __init__(self, thumbnails: Thumbnails) -> None:
@@ -124,7 +124,7 @@ class PeopleModel(_RowsModel[PersonSummary]):
         return False  # the library decides; the reload shows the result
 
 
-class FacesModel(_RowsModel[tuple[int, int, str | None, float | None]]):
+class FacesModel(RowsModel[tuple[int, int, str | None, float | None]]):
     """One person's faces: (face id, photo id, label source, confidence)."""
 
     def __init__(self, thumbnails: Thumbnails) -> None:
@@ -158,7 +158,7 @@ class FacesModel(_RowsModel[tuple[int, int, str | None, float | None]]):
         return self.rows[index.row()][1]
 
 
-class PhotosModel(_RowsModel[PhotoSummary]):
+class PhotosModel(RowsModel[PhotoSummary]):
     def __init__(self, thumbnails: Thumbnails) -> None:
         super().__init__(thumbnails, "photo")
 

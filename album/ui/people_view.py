@@ -29,7 +29,7 @@ from album.store.library import Library
 from album.ui.backend import Backend
 from album.ui.models import PeopleModel
 from album.ui.thumbnails import Thumbnails
-from album.ui.tiles import TileDelegate, grid_view
+from album.ui.tiles import SteadyGrid, TileDelegate, grid_view
 
 
 class PeopleView(QWidget):
@@ -45,6 +45,7 @@ class PeopleView(QWidget):
         self.delegate = TileDelegate(QSize(116, 116), 2, round_=True)
         self.view = grid_view(self.delegate, self)
         self.view.setModel(self.model)
+        self.steady = SteadyGrid(self.view, self.model)
         self.view.setEditTriggers(self.view.EditTrigger.EditKeyPressed)
         self.view.viewport().installEventFilter(self)
         self.view.activated.connect(self._activated)
@@ -130,7 +131,7 @@ class PeopleView(QWidget):
             self._after_edit = True
             return
         selected = self.selected_ids()
-        self.model.set_rows(people)
+        self.steady.set_rows(people)
         self.delegate.names = names
         self._reselect(selected)
         named = sum(1 for p in people if p.name)

@@ -27,7 +27,7 @@ from album.store.library import Library
 from album.ui.backend import Backend
 from album.ui.models import FacesModel, PhotosModel
 from album.ui.thumbnails import Thumbnails
-from album.ui.tiles import TileDelegate, grid_view
+from album.ui.tiles import SteadyGrid, TileDelegate, grid_view
 
 PageData = tuple[
     queries.PersonSummary | None,
@@ -70,6 +70,7 @@ class PersonPage(QWidget):
         self.faces = FacesModel(thumbnails)
         self.face_view = grid_view(TileDelegate(QSize(104, 104), 0), self)
         self.face_view.setModel(self.faces)
+        self.steady_faces = SteadyGrid(self.face_view, self.faces)
         self.face_view.setEditTriggers(self.face_view.EditTrigger.NoEditTriggers)
         self.face_view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.face_view.doubleClicked.connect(
@@ -78,6 +79,7 @@ class PersonPage(QWidget):
         self.photos = PhotosModel(thumbnails)
         self.photo_view = grid_view(TileDelegate(QSize(180, 135), 0), self)
         self.photo_view.setModel(self.photos)
+        SteadyGrid(self.photo_view, self.photos)
         self.photo_view.setEditTriggers(self.photo_view.EditTrigger.NoEditTriggers)
         self.photo_view.doubleClicked.connect(
             lambda i: self.open_photo.emit(self.photos.id_at(i), [p.id for p in self.photos.rows])
@@ -193,7 +195,7 @@ class PersonPage(QWidget):
             f"{person.faces} faces in {person.photos} photos"
             + (f" · {suggested} suggested" if suggested else "")
         )
-        self.faces.set_rows(faces)
+        self.steady_faces.set_rows(faces)
         self.photos.set_rows(photos)
         self.confirm_all_button.setEnabled(suggested > 0)
         self.reject_button.setText(f"Not {person.name}" if person.name else "Not this person")
