@@ -230,3 +230,33 @@ def test_the_people_grid_holds_still_while_the_user_is_on_it(qtbot, window: Main
     assert place("Aaron") > place("Zoe")
     window.people.filter.setFocus()  # the user leaves the grid: the new order shows
     qtbot.waitUntil(lambda: place("Aaron") < place("Zoe"), timeout=10_000)
+
+
+def test_messages_name_people_never_their_ids(qtbot, window: MainWindow, say_yes):  # noqa: F811
+    import re
+
+    said: list[str] = []
+    window.backend.message.connect(said.append)
+    people = window.people
+    before = len(people.model.rows)
+    selection = people.view.selectionModel()
+    for row in (0, 1):
+        selection.select(people.model.index(row), selection.SelectionFlag.Select)
+    people.merge_selected()
+    qtbot.waitUntil(lambda: len(people.model.rows) == before - 1, timeout=30_000)
+    people.view.clearSelection()
+    selection.select(people.model.index(0), selection.SelectionFlag.Select)
+    people.toggle_hidden()
+    qtbot.waitUntil(lambda: any(s.startswith("Hid") for s in said), timeout=30_000)
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: any(s.startswith("Undone") for s in said), timeout=30_000)
+    assert said and not [s for s in said if re.search(r"person \d", s)], said
+    assert "Hid an unnamed person (" in " ".join(said)
+    assert "Merged 2 unnamed people into one" in " ".join(said)
+    # Singulars, and a rescan of an unchanged library is good news.
+    people.show_hidden.setChecked(True)
+    qtbot.waitUntil(lambda: "people," in people.count.text(), timeout=10_000)
+    with qtbot.waitSignal(window.backend.scan_finished, timeout=120_000):
+        QTest.keyClick(window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: any(s.startswith("Up to date") for s in said), timeout=10_000)
+    assert not any("0 photos analyzed" in s for s in said)

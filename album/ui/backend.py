@@ -21,6 +21,7 @@ from album.scan.runner import Scanner, ScanProgress, ScanReport
 from album.scan.writer import Committed
 from album.store import settings as stored_settings
 from album.store.library import Library
+from album.terminal import counted
 from album.ui.jobs import Jobs, thread_library
 
 PEOPLE_REFRESH_SECONDS = 8.0
@@ -166,11 +167,7 @@ class Backend(QObject):
         self._regroup_timer.stop()
         self._update_people(recluster=True)
         self.scan_finished.emit(report)
-        word = "cancelled" if report.cancelled else "finished"
-        self.message.emit(
-            f"Scan {word}: {report.analyzed} photos analyzed, {report.faces} faces, "
-            f"{len(report.failed)} failed"
-        )
+        self.message.emit(scan_message(report))
 
     def _scan_failed(self, text: str) -> None:
         self._scanner = None
@@ -219,6 +216,24 @@ class Backend(QObject):
     def shutdown(self) -> None:
         self.cancel_scan()
         self.jobs.close(10_000)
+
+
+def scan_message(report: ScanReport) -> str:
+    """The status line after a scan. A rescan that found nothing new is good news, not
+    "0 photos analyzed"."""
+    if report.cancelled:
+        return (
+            f"Scan cancelled: {counted(report.analyzed, 'photo')} analyzed, "
+            f"{counted(report.faces, 'face')} found; the rest waits for the next scan"
+        )
+    failed = f", {len(report.failed)} could not be read" if report.failed else ""
+    if report.analyzed == 0:
+        kept = report.unchanged + report.moved
+        return f"Up to date: {counted(kept, 'photo')} checked, nothing new{failed}"
+    return (
+        f"Scan finished: {counted(report.analyzed, 'photo')} analyzed, "
+        f"{counted(report.faces, 'face')} found{failed}"
+    )
 
 
 class _Stepped:

@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from album.store.queries import PersonSummary, PhotoSummary
+from album.terminal import counted
 from album.ui.thumbnails import Thumbnails
 
 IdRole = Qt.ItemDataRole.UserRole + 1
@@ -107,7 +108,7 @@ class PeopleModel(RowsModel[PersonSummary]):
             return person.hidden
         if role == Qt.ItemDataRole.ToolTipRole:
             name = person.name or "Unnamed person"
-            return f"{name}: {person.faces} faces in {person.photos} photos"
+            return f"{name}: {counted(person.faces, 'face')} in {counted(person.photos, 'photo')}"
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from album.people.service import EditResult, PeopleService
 from album.store import queries
 from album.store.library import Library
+from album.terminal import counted
 from album.ui.backend import Backend
 from album.ui.models import PeopleModel
 from album.ui.thumbnails import Thumbnails
@@ -135,7 +136,7 @@ class PeopleView(QWidget):
         self.delegate.names = names
         self._reselect(selected)
         named = sum(1 for p in people if p.name)
-        self.count.setText(f"{len(people)} people, {named} named")
+        self.count.setText(f"{counted(len(people), 'person', 'people')}, {named} named")
         self._loading = False
         if self._again:
             self._again = False

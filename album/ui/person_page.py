@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from album.store import queries
 from album.store.library import Library
+from album.terminal import counted
 from album.ui.backend import Backend
 from album.ui.models import FacesModel, PhotosModel
 from album.ui.thumbnails import Thumbnails
@@ -192,7 +193,7 @@ class PersonPage(QWidget):
         self.title.setText(person.name or "Unnamed person")
         suggested = sum(1 for f in faces if f[2] == "auto")
         self.stats.setText(
-            f"{person.faces} faces in {person.photos} photos"
+            f"{counted(person.faces, 'face')} in {counted(person.photos, 'photo')}"
             + (f" · {suggested} suggested" if suggested else "")
         )
         self.steady_faces.set_rows(faces)
