@@ -260,3 +260,81 @@ def test_messages_name_people_never_their_ids(qtbot, window: MainWindow, say_yes
         QTest.keyClick(window, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: any(s.startswith("Up to date") for s in said), timeout=10_000)
     assert not any("0 photos analyzed" in s for s in said)
+
+
+def answer_name_dialog(text: str) -> None:
+    """Type into the name dialog the moment it opens, then press Return once."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QLineEdit
+
+    def type_it() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(50, type_it)
+            return
+        edit = dialog.findChild(QLineEdit)
+        QTest.keyClicks(edit, text)
+        QTest.keyClick(edit, Qt.Key.Key_Return)
+
+    QTimer.singleShot(50, type_it)
+
+
+def unsorted_in(library: Path) -> list[tuple[int, int]]:
+    import sqlite3
+
+    with sqlite3.connect(library) as conn:
+        return conn.execute(
+            "SELECT id, (right - left) * (bottom - top) FROM faces "
+            "WHERE person_id IS NULL AND removed = 0"
+        ).fetchall()
+
+
+def test_unsorted_faces_have_a_place_in_people_and_are_named_in_bulk(qtbot, window: MainWindow):
+    from album.ui.dialogs import SettingsDialog
+
+    activate(qtbot, window)
+    library = window.backend.library_path
+    dialog = SettingsDialog(window.backend, window)
+    dialog.min_group.setValue(9)  # groups of eight: every face is unsorted now
+    dialog.accept()
+    people = window.people
+    qtbot.waitUntil(lambda: people.unsorted.isVisible(), timeout=30_000)
+    total = len(unsorted_in(library))
+    assert people.unsorted.text() == f"Unsorted — {total} faces ›"
+    QTest.mouseClick(people.unsorted, Qt.MouseButton.LeftButton)
+    page = window.unsorted
+    assert window.people_stack.currentWidget() is page
+    qtbot.waitUntil(lambda: len(page.faces.rows) == total, timeout=20_000)
+    area = dict(unsorted_in(library))
+    shown = [area[r[0]] for r in page.faces.rows]
+    assert shown == sorted(shown, reverse=True), "not best (largest) first"
+    # Three faces chosen by keys and named at once.
+    press(Qt.Key.Key_Home)
+    press(Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    press(Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    chosen = page.selected_faces()
+    assert len(chosen) == 3
+    answer_name_dialog("Somebody")
+    press(Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: len(unsorted_in(library)) <= total - 3, timeout=30_000)
+    # (naming may also match more of that person's faces: they leave Unsorted too)
+    qtbot.waitUntil(lambda: len(page.faces.rows) == len(unsorted_in(library)), timeout=30_000)
+    assert not set(chosen) & {r[0] for r in page.faces.rows}
+    assert "Somebody" in names_in(library)
+    # One more marked "not a face" with Delete, then both undone.
+    activate(qtbot, window)  # (offscreen, nobody hands the window back after the dialog)
+    press(Qt.Key.Key_End)
+    press(Qt.Key.Key_Home)
+    gone = page.selected_faces()[0]
+    press(Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: gone not in {r[0] for r in page.faces.rows}, timeout=30_000)
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: gone in {r[0] for r in page.faces.rows}, timeout=30_000)
+    assert "Somebody" in names_in(library)
+
+
+def names_in(library: Path) -> set[str]:
+    import sqlite3
+
+    with sqlite3.connect(library) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM people WHERE name IS NOT NULL")}

@@ -35,6 +35,7 @@ from album.ui.photos_view import PhotosView
 from album.ui.review_view import ReviewView
 from album.ui.scan_bar import ScanBar
 from album.ui.thumbnails import Thumbnails
+from album.ui.unsorted_page import UnsortedPage
 from album.ui.viewer import PhotoViewer
 
 PAGES = ("Photos", "People", "Review", "Folders")
@@ -101,6 +102,8 @@ class MainWindow(QMainWindow):
         self.people_stack = QStackedWidget()
         self.people_stack.addWidget(self.people)
         self.people_stack.addWidget(self.person)
+        self.unsorted = UnsortedPage(backend, self.thumbnails)
+        self.people_stack.addWidget(self.unsorted)
         self.pages = QStackedWidget()
         for widget in (self.photos, self.people_stack, self.review, self.folders, self.empty):
             self.pages.addWidget(widget)
@@ -129,6 +132,9 @@ class MainWindow(QMainWindow):
 
         self.people.open_person.connect(self.show_person)
         self.person.back.connect(self._back_to_people)
+        self.people.open_unsorted.connect(self.show_unsorted)
+        self.unsorted.back.connect(self._back_to_people)
+        self.unsorted.open_photo.connect(self.open_photo)
         self.person.open_photo.connect(self.open_photo)
         self.photos.open_photo.connect(self.open_photo)
         self.folders.add_folder.connect(self.choose_folder)
@@ -245,8 +251,9 @@ class MainWindow(QMainWindow):
         if name == "Photos":
             target = self.photos.view
         elif name == "People":
-            on_person = self.people_stack.currentWidget() is self.person
-            target = self.person.face_view if on_person else self.people.view
+            target = {self.person: self.person.face_view, self.unsorted: self.unsorted.view}.get(
+                self.people_stack.currentWidget(), self.people.view
+            )
         elif name == "Review":
             target = self.review.currentWidget()
         else:
@@ -258,6 +265,12 @@ class MainWindow(QMainWindow):
         self.people_stack.setCurrentWidget(self.person)
         self.person.show_person(person_id)
         self.person.face_view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_unsorted(self) -> None:
+        self.show_page("People")
+        self.people_stack.setCurrentWidget(self.unsorted)
+        self.unsorted.reload()
+        self.unsorted.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _back_to_people(self) -> None:
         self.people_stack.setCurrentWidget(self.people)
@@ -296,6 +309,8 @@ class MainWindow(QMainWindow):
             self.people.reload()
             if self.people_stack.currentWidget() is self.person:
                 self.person.reload()
+            elif self.people_stack.currentWidget() is self.unsorted:
+                self.unsorted.reload()
         elif name == "Review":
             self.review.reload()
         elif name == "Folders":

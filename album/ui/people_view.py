@@ -32,9 +32,12 @@ from album.ui.models import PeopleModel
 from album.ui.thumbnails import Thumbnails
 from album.ui.tiles import SteadyGrid, TileDelegate, grid_view
 
+Loaded = tuple[list[queries.PersonSummary], list[str], int]
+
 
 class PeopleView(QWidget):
     open_person = Signal(int)
+    open_unsorted = Signal()
 
     def __init__(
         self, backend: Backend, thumbnails: Thumbnails, parent: QWidget | None = None
@@ -73,12 +76,21 @@ class PeopleView(QWidget):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.count = QLabel()
         self.count.setObjectName("dim")
+        # Faces in no group are a place of their own, reachable from here.
+        self.unsorted = QPushButton()
+        self.unsorted.setObjectName("link")
+        self.unsorted.setFlat(True)
+        self.unsorted.setToolTip("Faces in no group yet: name them, or mark what is not a face")
+        self.unsorted.clicked.connect(self.open_unsorted)
+        self.unsorted.hide()
+        self.unsorted_faces = 0
 
         bar = QHBoxLayout()
         bar.addWidget(self.filter, 2)
         bar.addWidget(self.sort)
         bar.addWidget(self.show_hidden)
         bar.addStretch(1)
+        bar.addWidget(self.unsorted)
         bar.addWidget(self.count)
         bar.addWidget(self.merge_button)
         bar.addWidget(self.hide_button)
@@ -115,15 +127,18 @@ class PeopleView(QWidget):
         sort = self.sort.currentData()
         text = self.filter.text().strip() or None
 
-        def load(library: Library) -> tuple[list[queries.PersonSummary], list[str]]:
+        def load(library: Library) -> Loaded:
             conn = library.conn
             found = queries.people(conn, include_hidden=hidden, sort=sort, name_filter=text)
-            return found, queries.person_names(conn)
+            return found, queries.person_names(conn), queries.unsorted_count(conn)
 
         self.backend.query(load, self._loaded)
 
-    def _loaded(self, value: tuple[list[queries.PersonSummary], list[str]]) -> None:
-        people, names = value
+    def _loaded(self, value: Loaded) -> None:
+        people, names, unsorted = value
+        self.unsorted_faces = unsorted
+        self.unsorted.setText(f"Unsorted — {counted(unsorted, 'face')} ›")
+        self.unsorted.setVisible(unsorted > 0)
         if self.view.state() == QAbstractItemView.State.EditingState:
             # A new list would close the open name editor and drop what is typed in it; show
             # the new list once the user has finished the name.
