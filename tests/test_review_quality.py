@@ -40,3 +40,30 @@ def test_review_questions_are_answered_yes_at_least_70_percent(faces: Path, tmp_
     yes = np.mean([truth[i.face_id] == i.person for i in asked])
     assert yes >= 0.70, f"only {yes:.0%} of Review's questions would be answered Yes"
     assert np.mean([truth[i.face_id] == i.person for i in first]) >= 0.70
+
+
+def test_undoing_a_new_name_releases_the_faces_matched_to_it_since(faces: Path, tmp_path: Path):
+    """Naming faces makes a person, and album then suggests more faces for them; undoing the
+    name must take the suggestions away too (it failed on the faces table's CHECK)."""
+    from album.people.service import PeopleService
+
+    data = np.load(faces / "lfw-embeddings.npz")
+    path = tmp_path / "undo.db"
+    benchmark().build(path, data["X"], data["y"], named=2, strangers=0)
+    with Library.open(path) as library:
+        conn = library.conn
+        loose = [
+            r[0] for r in conn.execute("SELECT id FROM faces WHERE person_id IS NULL ORDER BY id")
+        ]
+        service = PeopleService(library)
+        service.move_to_name(loose[:3], "Somebody New")
+        new = conn.execute("SELECT id FROM people WHERE name = 'Somebody New'").fetchone()[0]
+        suggested = conn.execute(
+            "SELECT count(*) FROM faces WHERE person_id = ? AND label_source = 'auto'", (new,)
+        ).fetchone()[0]
+        assert suggested > 0, "the new person should attract suggestions"
+        assert service.undo() is not None
+        assert conn.execute("SELECT count(*) FROM people WHERE id = ?", (new,)).fetchone() == (0,)
+        assert conn.execute(
+            "SELECT count(*) FROM faces WHERE (person_id IS NULL) != (label_source IS NULL)"
+        ).fetchone() == (0,)
