@@ -338,3 +338,86 @@ def names_in(library: Path) -> set[str]:
 
     with sqlite3.connect(library) as conn:
         return {r[0] for r in conn.execute("SELECT name FROM people WHERE name IS NOT NULL")}
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")  # the offscreen completer popup
+def test_the_smaller_things_a_photographer_notices(
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
+
+    from album.ui.dialogs import AboutDialog, SettingsDialog
+    from album.ui.main_window import start_folder
+    from album.ui.person_page import ask_name
+
+    # "Group faces again" says it started and what it found.
+    said: list[str] = []
+    window.backend.message.connect(said.append)
+    regroup = next(
+        a
+        for m in window.menuBar().actions()
+        for a in m.menu().actions()
+        if a.text() == "Group faces &again"
+    )
+    regroup.trigger()
+    qtbot.waitUntil(lambda: any(s.startswith("Faces grouped again") for s in said), timeout=30_000)
+    assert said[0] == "Grouping faces again…"
+    # "Add folder…" opens in Pictures or home, then beside the last folder added; never in
+    # the directory album runs from.
+    monkeypatch.chdir(tmp_path)
+    assert start_folder() != str(tmp_path)
+    asked: list[str] = []
+    chosen = tmp_path / "Holidays"
+    chosen.mkdir()
+
+    def pick(parent: object, caption: str, folder: str = "", *args: object) -> str:
+        asked.append(folder)
+        return str(chosen)
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", pick)
+    monkeypatch.setattr(window, "add_paths", lambda paths: None)
+    window.choose_folder()
+    assert start_folder() == str(tmp_path)
+    assert asked and asked[0] != ""
+
+    # One Return on a name offered by the completer takes it.
+    def choose() -> None:
+        edit = QApplication.activeModalWidget().findChild(QLineEdit)
+        QTest.keyClicks(edit, "Ser")
+        popup = edit.completer().popup()
+        qtbot.waitUntil(popup.isVisible, timeout=5_000)
+        QTest.keyClick(popup, Qt.Key.Key_Down)
+        QTest.keyClick(popup, Qt.Key.Key_Return)
+
+    QTimer.singleShot(100, choose)
+    assert ask_name(window, "Who?", "Name:", ["Serena Williams", "Colin Powell"]) == (
+        "Serena Williams"
+    )
+    # Dialogs wide enough for what they say; settings explained in sight.
+    about = AboutDialog(window.backend, window)
+    qtbot.addWidget(about)
+    assert about.minimumWidth() >= 480
+    settings = SettingsDialog(window.backend, window)
+    qtbot.addWidget(settings)
+    texts = " ".join(label.text() for label in settings.findChildren(type(about.text)))
+    assert "smaller faces" in texts and "stay unsorted" in texts
+    # Photo tiles show the whole photo.
+    assert window.photos.view.itemDelegate().whole
+    assert window.person.photo_view.itemDelegate().whole
+
+
+def test_window_size_and_place_are_remembered(qtbot, scanned_library: Path, tmp_path: Path):  # noqa: F811
+    library = tmp_path / "library.db"
+    shutil.copy(scanned_library, library)
+    first = open_window(qtbot, library)
+    first.resize(700, 520)  # inside the offscreen screen (800 x 600)
+    qtbot.wait(100)
+    size = (first.width(), first.height())
+    assert size != (1180, 780)
+    first.close()
+    from album.ui.app import create_window
+
+    again = create_window(library)  # as album starts it: no size asked for
+    qtbot.addWidget(again)
+    assert (again.width(), again.height()) == size

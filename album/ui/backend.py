@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from album.config import Settings
 from album.people.service import PeopleService
-from album.people.update import update_people
+from album.people.update import UpdateReport, update_people
 from album.scan.runner import Scanner, ScanProgress, ScanReport
 from album.scan.writer import Committed
 from album.store import settings as stored_settings
@@ -112,7 +112,9 @@ class Backend(QObject):
         self.jobs.read(read, lambda v: self.history.emit(*v))
 
     def recluster(self) -> None:
-        self._update_people(recluster=True)
+        """File ▸ Group faces again: says that it started and what it found."""
+        self.message.emit("Grouping faces again…")
+        self._update_people(recluster=True, tell=True)
 
     # -- scanning --------------------------------------------------------------------------
 
@@ -174,7 +176,7 @@ class Backend(QObject):
         self.scan_finished.emit(None)
         self.error.emit(f"The scan stopped: {text}")
 
-    def _update_people(self, *, recluster: bool) -> None:
+    def _update_people(self, *, recluster: bool, tell: bool = False) -> None:
         if self._people_update_queued:
             if not self._regroup_timer.isActive():  # busy: look again once it is done
                 self._regroup_timer.start(int(PEOPLE_REFRESH_SECONDS * 1000))
@@ -183,13 +185,19 @@ class Backend(QObject):
         self._last_people_update = time.monotonic()
         path = self.library_path
 
-        def run() -> object:
+        def run() -> UpdateReport:
             return update_people(thread_library(path), recluster=recluster)
 
-        def done(_report: object) -> None:
+        def done(report: UpdateReport) -> None:
             self._people_update_queued = False
             self._last_people_update = time.monotonic()
             self.changed.emit()
+            if tell:
+                self.message.emit(
+                    f"Faces grouped again: {counted(report.matched, 'face')} matched to named "
+                    f"people, {counted(report.clustered, 'face')} in groups, "
+                    f"{report.unsorted} unsorted"
+                )
 
         def failed(text: str) -> None:
             self._people_update_queued = False

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl
+from PySide6.QtCore import QByteArray, QSize, QStandardPaths, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from album.store import photos as photo_rows
 from album.store.library import Library
 from album.ui.backend import Backend
-from album.ui.dialogs import AboutDialog, SettingsDialog
+from album.ui.dialogs import AboutDialog, SettingsDialog, app_settings
 from album.ui.folders_view import FoldersView
 from album.ui.keyboard import KeyboardDialog
 from album.ui.people_view import PeopleView
@@ -40,6 +40,18 @@ from album.ui.viewer import PhotoViewer
 
 PAGES = ("Photos", "People", "Review", "Folders")
 RELOAD_DELAY_MS = 400
+LAST_FOLDER_KEY = "last_folder"
+GEOMETRY_KEY = "window_geometry"
+
+
+def start_folder() -> str:
+    """Where "Add folder…" opens: beside the last folder added, else the Pictures folder, else
+    home; never the directory album happens to run from."""
+    last = app_settings().value(LAST_FOLDER_KEY)
+    if last and os.path.isdir(str(last)):
+        return str(last)
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    return pictures if pictures and os.path.isdir(pictures) else os.path.expanduser("~")
 
 
 def local_paths(urls: list[QUrl]) -> list[str]:
@@ -80,6 +92,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("album")
         self.setAcceptDrops(True)
         self.resize(1180, 780)
+        geometry = app_settings().value(GEOMETRY_KEY)
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
         self.thumbnails = Thumbnails(backend.library_path, self)
         self._queued: list[str] = []
         self._stale: set[str] = set(PAGES)
@@ -331,8 +346,9 @@ class MainWindow(QMainWindow):
     # -- adding photos ---------------------------------------------------------------------
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos")
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos", start_folder())
         if folder:
+            app_settings().setValue(LAST_FOLDER_KEY, os.path.dirname(os.path.abspath(folder)))
             self.add_paths([folder])
 
     def add_paths(self, paths: list[str]) -> None:
@@ -387,6 +403,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"⚠ {text}", 15000)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        app_settings().setValue(GEOMETRY_KEY, self.saveGeometry())
         self.backend.shutdown()
         self.thumbnails.wait(2000)
         super().closeEvent(event)

@@ -50,6 +50,9 @@ def ask_name(parent: QWidget, title: str, label: str, names: list[str], text: st
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         edit.setCompleter(completer)
+        # Return on a name offered in the list takes it and closes the dialog: one Return,
+        # not one to close the list and another for the dialog.
+        completer.activated[str].connect(lambda text: (edit.setText(text), dialog.accept()))
     if not dialog.exec():
         return ""
     return " ".join(dialog.textValue().split())
@@ -78,7 +81,7 @@ class PersonPage(QWidget):
             lambda i: self.open_photo.emit(self.faces.photo_of(i), [r[1] for r in self.faces.rows])
         )
         self.photos = PhotosModel(thumbnails)
-        self.photo_view = grid_view(TileDelegate(QSize(180, 135), 0), self)
+        self.photo_view = grid_view(TileDelegate(QSize(180, 135), 0, whole=True), self)
         self.photo_view.setModel(self.photos)
         SteadyGrid(self.photo_view, self.photos)
         self.photo_view.setEditTriggers(self.photo_view.EditTrigger.NoEditTriggers)

@@ -47,7 +47,7 @@ class PhotosView(QWidget):
         super().__init__(parent)
         self.backend = backend
         self.model = PhotosModel(thumbnails)
-        self.view = grid_view(TileDelegate(QSize(180, 135), 0), self)
+        self.view = grid_view(TileDelegate(QSize(180, 135), 0, whole=True), self)
         self.view.setModel(self.model)
         self.steady = SteadyGrid(self.view, self.model)
         self.view.setEditTriggers(self.view.EditTrigger.NoEditTriggers)

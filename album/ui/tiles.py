@@ -39,12 +39,21 @@ RADIUS = 8
 
 class TileDelegate(QStyledItemDelegate):
     def __init__(
-        self, picture: QSize, lines: int = 2, parent: QWidget | None = None, *, round_: bool = False
+        self,
+        picture: QSize,
+        lines: int = 2,
+        parent: QWidget | None = None,
+        *,
+        round_: bool = False,
+        whole: bool = False,
     ) -> None:
         super().__init__(parent)
         self.picture = picture
         self.lines = lines
         self.round = round_
+        # Photos are shown whole (a portrait in a landscape tile keeps its heads); face crops
+        # fill their tile.
+        self.whole = whole
         self.names: list[str] = []  # offered while typing a name
 
     def sizeHint(
@@ -91,7 +100,9 @@ class TileDelegate(QStyledItemDelegate):
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
             scaled = pixmap.scaled(
                 picture_rect.size(),
-                Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                Qt.AspectRatioMode.KeepAspectRatio
+                if self.whole
+                else Qt.AspectRatioMode.KeepAspectRatioByExpanding,
                 Qt.TransformationMode.SmoothTransformation,
             )
             x = picture_rect.x() + (picture_rect.width() - scaled.width()) // 2
