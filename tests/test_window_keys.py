@@ -421,3 +421,28 @@ def test_window_size_and_place_are_remembered(qtbot, scanned_library: Path, tmp_
     again = create_window(library)  # as album starts it: no size asked for
     qtbot.addWidget(again)
     assert (again.width(), again.height()) == size
+
+
+def test_a_folder_is_removed_from_the_library_not_from_the_disk(
+    qtbot,
+    window: MainWindow,
+    photo_folder: Path,  # noqa: F811
+    say_yes,  # noqa: F811
+):
+    import sqlite3
+
+    library = window.backend.library_path
+    QTest.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    folders = window.folders
+    qtbot.waitUntil(lambda: folders.folders.topLevelItemCount() == 1, timeout=20_000)
+    assert not folders.remove.isEnabled()
+    folders.folders.setCurrentItem(folders.folders.topLevelItem(0))
+    QTest.mouseClick(folders.remove, Qt.MouseButton.LeftButton)
+    assert say_yes and "photo files stay where they are" in say_yes[0]
+    qtbot.waitUntil(lambda: folders.folders.topLevelItemCount() == 0, timeout=20_000)
+    with sqlite3.connect(library) as conn:
+        assert conn.execute("SELECT count(*) FROM photos").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM faces").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM people").fetchone() == (0,)
+    assert len(list(photo_folder.iterdir())) == 24
+    assert "Removed" in window.statusBar().currentMessage()

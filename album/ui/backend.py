@@ -19,6 +19,7 @@ from album.people.service import PeopleService
 from album.people.update import UpdateReport, update_people
 from album.scan.runner import Scanner, ScanProgress, ScanReport
 from album.scan.writer import Committed
+from album.store import photos
 from album.store import settings as stored_settings
 from album.store.library import Library
 from album.terminal import counted
@@ -204,6 +205,19 @@ class Backend(QObject):
             self.error.emit(f"Grouping faces failed: {text}")
 
         self.jobs.write(run, done, failed)
+
+    def remove_folder(self, root: str) -> None:
+        """Forget a folder and what album found in it (the files stay where they are)."""
+        if self.scanning:
+            self.error.emit("Wait for the scan to finish before removing a folder")
+            return
+        path = self.library_path
+
+        def done(removed: int) -> None:
+            self.message.emit(f"Removed {root} from the library ({counted(removed, 'photo')})")
+            self.changed.emit()
+
+        self.jobs.write(lambda: photos.remove_root(thread_library(path), root), done)
 
     # -- settings --------------------------------------------------------------------------
 
