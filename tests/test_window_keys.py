@@ -446,3 +446,21 @@ def test_a_folder_is_removed_from_the_library_not_from_the_disk(
         assert conn.execute("SELECT count(*) FROM people").fetchone() == (0,)
     assert len(list(photo_folder.iterdir())) == 24
     assert "Removed" in window.statusBar().currentMessage()
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")  # the offscreen popup
+def test_the_sort_list_shows_its_current_choice(qtbot, window: MainWindow):
+    sort = window.people.sort
+    sort.showPopup()
+    view = sort.view()
+    qtbot.waitUntil(view.isVisible, timeout=5_000)
+    qtbot.wait(200)
+    image = view.viewport().grab().toImage()
+    rect = view.visualRect(sort.model().index(sort.currentIndex(), 0))
+    colours = {
+        image.pixel(x, y)
+        for x in range(rect.left(), rect.right(), 2)
+        for y in range(rect.top(), rect.bottom(), 2)
+    }
+    sort.hidePopup()
+    assert len(colours) > 3, "the current item of the sort list is drawn blank"

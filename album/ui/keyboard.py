@@ -86,6 +86,8 @@ class KeyboardDialog(QDialog):
         self.table = QTreeWidget()
         self.table.setHeaderLabels(["Keys", "What they do"])
         self.table.setRootIsDecorated(False)
+        self.table.setSelectionMode(QTreeWidget.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for section, keys in KEYMAP:
             title = QTreeWidgetItem([section, ""])
             font = title.font(0)
@@ -103,4 +105,4 @@ class KeyboardDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(close)
-        self.resize(620, 640)
+        self.resize(780, 660)

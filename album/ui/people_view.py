@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QStyledItemDelegate,
     QVBoxLayout,
     QWidget,
 )
@@ -60,6 +61,9 @@ class PeopleView(QWidget):
         self.filter = QLineEdit(placeholderText="Filter by name", clearButtonEnabled=True)
         self.filter.textChanged.connect(self._schedule_reload)
         self.sort = QComboBox()
+        # The stylesheet's QComboBox rule drew the current item of the open list blank; a plain
+        # item delegate paints the list like any other.
+        self.sort.setItemDelegate(QStyledItemDelegate(self.sort))
         self.sort.addItem("Most photos first", "count")
         self.sort.addItem("By name", "name")
         self.sort.currentIndexChanged.connect(self.reload)
