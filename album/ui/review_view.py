@@ -132,14 +132,18 @@ class FaceReview(QWidget):
         self.backend.query(load, self._loaded)
 
     def _loaded(self, value: tuple[list[ReviewItem], int]) -> None:
-        """A fresh queue keeps the round's order: what is already waiting stays where it is,
-        new questions come after it, skipped ones last; answered ones never come back."""
+        """A fresh queue keeps the round's order: what is already waiting stays where it is
+        (with what it has learnt, e.g. a new confidence), skipped ones last, answered ones
+        never again. Questions that appear meanwhile (each Yes teaches the matcher) wait for
+        the next round, so "left to review" only goes down while the user answers."""
         fresh, self.named = value
         fresh = [i for i in fresh if i.face_id not in self.answered]
         by_face = {i.face_id: i for i in fresh}
+        in_round = bool(self.items)
         waiting = [by_face.pop(i.face_id) for i in self.items if i.face_id in by_face]
         skipped = [by_face.pop(f) for f in self.skipped if f in by_face]
-        items = [*waiting, *by_face.values(), *skipped]
+        new = [i for i in by_face.values() if not in_round or i.face_id == self.front]
+        items = [*waiting, *new, *skipped]
         first = [i for i in items if i.face_id == self.front]
         self.items = first + [i for i in items if i.face_id != self.front]
         self.front = None
