@@ -18,6 +18,11 @@ LOG_INTERVAL = 5.0
 LISTED_FAILURES = 20
 
 
+def counted(number: int, word: str, plural: str | None = None) -> str:
+    """ "1 face", "2 faces", "1 person", "3 people": a user reads these, not a program."""
+    return f"{number} {word if number == 1 else (plural or word + 's')}"
+
+
 def duration(seconds: float | None) -> str:
     if seconds is None:
         return "--:--"

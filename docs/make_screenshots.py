@@ -4,7 +4,8 @@
 
 It walks the way a person would: an empty window, a dropped folder scanning, the people grid,
 naming someone in place, a person's page with suggestions, the review queue, photos of two
-people together, the photo viewer with its boxes, the folders page and the settings.
+people together, the photo viewer with its boxes, the folders page, the settings, the unsorted
+faces, the keyboard map and About.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from album.people.service import PeopleService  # noqa: E402
 from album.store import queries  # noqa: E402
 from album.store.library import Library  # noqa: E402
 from album.ui.app import application, create_window  # noqa: E402
-from album.ui.dialogs import SettingsDialog  # noqa: E402
+from album.ui.dialogs import AboutDialog, SettingsDialog  # noqa: E402
+from album.ui.keyboard import KeyboardDialog  # noqa: E402
 from album.ui.main_window import MainWindow  # noqa: E402
 
 OUT = REPO / "docs" / "screenshots"
@@ -205,6 +207,28 @@ def main() -> None:
         pump(0.3)
         shot(settings, "10-settings")
         settings.reject()
+
+        # Faces in no group: with a smallest group of 6 the smaller groups dissolve into them.
+        window.backend.save_min_group_size(6)
+        window.show_page("People")
+        wait_for(lambda: window.people.unsorted.isVisible(), 60)
+        shot(window, "11-unsorted-in-people")
+        window.show_unsorted()
+        wait_for(lambda: len(window.unsorted.faces.rows) >= 3, 30)
+        selection = window.unsorted.view.selectionModel()
+        for row in range(3):
+            selection.select(window.unsorted.faces.index(row), selection.SelectionFlag.Select)
+        shot(window, "12-unsorted-faces")
+        window.backend.save_min_group_size(2)
+
+        keyboard = KeyboardDialog(window)
+        keyboard.show()
+        shot(keyboard, "13-keyboard-shortcuts")
+        keyboard.reject()
+        about = AboutDialog(window.backend, window)
+        about.show()
+        shot(about, "14-about")
+        about.reject()
         window.close()
         pump(0.5)
 

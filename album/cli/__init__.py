@@ -8,6 +8,8 @@ listed); 1 something went wrong; 2 a bad argument; 130 cancelled with Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import difflib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -44,6 +46,35 @@ def _with_command(argv: list[str], names: set[str]) -> list[str]:
     return [*argv, "gui"]
 
 
+def _first_word(argv: list[str]) -> str | None:
+    """The first argument that is neither an option nor the value of --library."""
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--library":
+            index += 2
+            continue
+        if arg.startswith("-"):
+            return None
+        return arg
+    return None
+
+
+def unknown_command(argv: list[str], names: set[str]) -> str | None:
+    """`album scna ~/Pictures` is a typo, not a folder called scna: say so before the window
+    opens on it. A word that is no command and no existing file or folder is taken as a
+    mistyped command unless it looks like a path."""
+    word = _first_word(argv)
+    if word is None or word in names or os.path.exists(word):
+        return None
+    close = difflib.get_close_matches(word, sorted(names - {"gui"}), n=1, cutoff=0.6)
+    if close:
+        return f"unknown command '{word}' — did you mean {close[0]}?"
+    if os.sep in word or word.startswith(("~", ".")) or "." in word:
+        return f"no such file or folder: {word}"
+    return f"unknown command '{word}' (album --help lists the commands)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # In a frozen (bundled) album each scan worker starts this same executable: this makes it
     # run the worker instead of the command line. A no-op everywhere else.
@@ -59,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     names = set(commands.names())
+    problem = unknown_command(args_list, names)
+    if problem is not None:
+        print(f"album: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     args = parser.parse_args(_with_command(args_list, names))
     if not getattr(args, "command", None):
         args = parser.parse_args([*args_list, "gui"])

@@ -44,8 +44,18 @@ def names() -> list[str]:
 
 
 def _run_gui(args: argparse.Namespace) -> int:
-    from album.cli.common import CommandError
+    import os
 
+    from album.cli.common import CommandError, usage_error
+    from album.display_check import window_problem
+
+    missing = [f for f in getattr(args, "folders", []) or [] if not os.path.exists(f)]
+    if missing:
+        raise usage_error(f"no such file or folder: {missing[0]}")
+    # Before Qt loads: without a display or its X11 libraries Qt aborts the whole process.
+    problem = window_problem()
+    if problem is not None:
+        raise CommandError(problem)
     try:
         from album.ui.app import run_app
     except ImportError as exc:

@@ -147,6 +147,16 @@ class PeopleService:
             raise EditError(f"there is no face {face_id}")
         return face
 
+    def _who(self, person: rows.Person | None) -> str:
+        """A person as the user knows them, for messages and the undo history: the name, or
+        which unnamed group (by size): never an internal id."""
+        if person is None:
+            return "someone"
+        if person.name:
+            return repr(person.name)
+        count = len(self._face_ids(person.id))
+        return f"an unnamed person ({count} face{'s' * (count != 1)})"
+
     def _face_ids(self, person_id: int) -> list[int]:
         return [f.id for f in rows.faces_of_person(self.library.conn, person_id)]
 
@@ -214,8 +224,10 @@ class PeopleService:
             if new_name is not None:
                 rows.confirm_grouped_faces(conn, into)
 
-        label = new_name or f"person {into}"
-        summary = f"Merged {len(sources) + 1} people into {label!r}"
+        if new_name is not None:
+            summary = f"Merged {len(sources) + 1} people into {new_name!r}"
+        else:
+            summary = f"Merged {len(sources) + 1} unnamed people into one ({len(faces)} faces)"
         return self._edit("merge", summary, faces, [into, *sources], change, rematch=True)
 
     def move_faces(self, face_ids: list[int], to: int) -> EditResult:
@@ -227,7 +239,7 @@ class PeopleService:
             holder = rows.user_face_in_photo(conn, to, face.photo_id, face.id)
             if holder is not None:
                 raise EditError(
-                    f"{target.name or f'person {to}'} is already confirmed in that photo "
+                    f"{self._who(target)} is already confirmed in that photo "
                     f"(face {holder}); two faces of one photo cannot be the same person"
                 )
         if len({f.photo_id for f in faces}) < len(faces):
@@ -240,8 +252,7 @@ class PeopleService:
             for person in previous:
                 rows.delete_person_if_empty(conn, person)
 
-        name = target.name or f"person {to}"
-        summary = f"Moved {len(faces)} face{'s' * (len(faces) != 1)} to {name!r}"
+        summary = f"Moved {len(faces)} face{'s' * (len(faces) != 1)} to {self._who(target)}"
         touched = self._photo_faces(face_ids)
         return self._edit("move", summary, touched, [to, *previous], change, rematch=True)
 
@@ -290,7 +301,7 @@ class PeopleService:
                 rows.delete_person_if_empty(conn, person)
 
         names = {rows.person(self.library.conn, p) for p in people}
-        shown = ", ".join(p.name or f"person {p.id}" for p in names if p)
+        shown = ", ".join(p.name or self._who(p) for p in names if p)
         summary = f"{len(faces)} face{'s' * (len(faces) != 1)}: not {shown}"
         return self._edit("reject", summary, face_ids, people, change)
 
@@ -354,7 +365,7 @@ class PeopleService:
             if f.label_source not in DECIDED and (f.confidence is None or f.confidence >= above)
         ]
         if not faces:
-            raise EditError(f"no suggestions for {person.name or f'person {person_id}'} to confirm")
+            raise EditError(f"no suggestions for {self._who(person)} to confirm")
         return self.confirm(faces)
 
     # -- people ------------------------------------------------------------------------------
@@ -366,14 +377,12 @@ class PeopleService:
             rows.set_hidden(conn, person_id, hidden)
 
         verb = "Hid" if hidden else "Showed"
-        return self._edit(
-            "hide", f"{verb} {person.name or f'person {person_id}'}", [], [person_id], change
-        )
+        return self._edit("hide", f"{verb} {self._who(person)}", [], [person_id], change)
 
     def set_cover(self, person_id: int, face_id: int) -> EditResult:
         person = self._person(person_id)
         if self._face(face_id).person_id != person_id:
-            raise EditError(f"face {face_id} is not {person.name or f'person {person_id}'}")
+            raise EditError(f"face {face_id} is not {self._who(person)}")
 
         def change(conn: sqlite3.Connection) -> None:
             rows.set_cover(conn, person_id, face_id)

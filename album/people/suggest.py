@@ -17,8 +17,12 @@ from album.store import file_names, queries
 from album.store import people as rows
 from album.store.library import Library
 
-# Unassigned faces this sure of a person still make it into the review queue.
-POSSIBLE_ABOVE = 0.05
+# Review asks "is this Ada?" only at or above this confidence: below it the answer is almost
+# always No (a stranger, a statue, a microphone) and a question wastes the user's time.
+# Measured by benchmarks/review_plausibility.py on lfw-embeddings (named people with three
+# confirmed faces each among thousands of strangers): the lowest floor at which at least 70 %
+# of the questions are answered Yes, with a margin.
+PLAUSIBLE_ABOVE = 0.2
 MERGE_BELOW = 0.55
 FACES_PER_PERSON = 24
 
@@ -48,7 +52,10 @@ def review_queue(
     person_id: int | None = None,
     limit: int = 100,
     settings: MatchSettings | None = None,
+    floor: float = PLAUSIBLE_ABOVE,
 ) -> list[ReviewItem]:
+    """The questions worth asking, most useful first: suggestions and near misses at or above
+    the plausibility floor, the least certain first (one answer there teaches the most)."""
     settings = settings or MatchSettings()
     conn = library.conn
     table = rows.face_table(conn)
@@ -86,7 +93,7 @@ def review_queue(
         for j, i in enumerate(loose):
             pid = int(found.best[j])
             conf = float(found.confidence[j])
-            if pid < 0 or conf < POSSIBLE_ABOVE or (person_id is not None and pid != person_id):
+            if pid < 0 or conf < floor or (person_id is not None and pid != person_id):
                 continue
             if (int(table.photo_ids[i]), pid) in taken:
                 continue
@@ -95,15 +102,15 @@ def review_queue(
                     int(table.ids[i]), int(table.photo_ids[i]), pid, names.get(pid), conf, False
                 )
             )
-    # A photo's own file named this person without saying which face: ask about it first.
+    # A photo's own file named this person without saying which face: ask about it first, and
+    # even below the floor (the file vouches for the person being in the photo).
     hinted = file_names.hinted(conn)
-    items.sort(
-        key=lambda item: (
-            (item.photo_id, (item.person or "").casefold()) not in hinted,
-            abs(item.confidence - 0.5),
-            item.face_id,
-        )
-    )
+
+    def is_hinted(item: ReviewItem) -> bool:
+        return (item.photo_id, (item.person or "").casefold()) in hinted
+
+    items = [item for item in items if item.confidence >= floor or is_hinted(item)]
+    items.sort(key=lambda item: (not is_hinted(item), abs(item.confidence - 0.5), item.face_id))
     return items[:limit]
 
 

@@ -107,6 +107,13 @@ def restore(conn: sqlite3.Connection, state: Snapshot) -> None:
         )
     for pid, row in people.items():
         if row is None:
+            # A person this edit made may have been suggested faces since (the matcher runs
+            # after every naming): they go back to no one with the person.
+            conn.execute(
+                "UPDATE faces SET person_id = NULL, label_source = NULL, confidence = NULL "
+                "WHERE person_id = ?",
+                (int(pid),),
+            )
             conn.execute("DELETE FROM people WHERE id = ?", (int(pid),))
 
 

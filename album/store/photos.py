@@ -151,3 +151,24 @@ def counts(library: Library) -> dict[str, int]:
         "people": people[0],
         "named_people": people[1],
     }
+
+
+def remove_root(library: Library, root: str) -> int:
+    """Forget a folder the user added: its photos, their faces and the names on them leave
+    the library (the files are not touched). Photos that another added folder still covers
+    stay. Unnamed people left without a face go too. Returns how many photos were removed."""
+    root = db_path(root.rstrip(os.sep)) or os.sep
+    others = [r for r in roots(library) if r != root]
+    covered = any(root == o or root.startswith(o.rstrip(os.sep) + os.sep) for o in others)
+    doomed = [] if covered else [p.id for p in under(library, root).values()]
+    with library.write() as db:
+        conn = db.conn
+        conn.execute("DELETE FROM roots WHERE path = ?", (root,))
+        for start in range(0, len(doomed), 500):
+            chunk = doomed[start : start + 500]
+            conn.execute(f"DELETE FROM photos WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        conn.execute(
+            "DELETE FROM people WHERE name IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM faces WHERE faces.person_id = people.id)"
+        )
+    return len(doomed)

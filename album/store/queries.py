@@ -193,3 +193,30 @@ def person_names(conn: sqlite3.Connection) -> list[str]:
 
 def distinct_pairs(conn: sqlite3.Connection) -> set[tuple[int, int]]:
     return {(r[0], r[1]) for r in conn.execute("SELECT a, b FROM distinct_people")}
+
+
+UNSORTED_LIMIT = 5000
+
+
+def unsorted_faces(
+    conn: sqlite3.Connection, limit: int = UNSORTED_LIMIT
+) -> list[tuple[int, int, str | None, float | None]]:
+    """Faces in no group (too few alike to form a person), best first: the largest faces,
+    then the ones the detector was surest of, are the easiest to recognise and name.
+    Rows are shaped like faces_of's: (face id, photo id, None, None)."""
+    rows = conn.execute(
+        "SELECT id, photo_id FROM faces "
+        "WHERE person_id IS NULL AND removed = 0 AND embedding IS NOT NULL "
+        "ORDER BY (right - left) * (bottom - top) DESC, coalesce(score, 0) DESC, id "
+        "LIMIT ?",
+        (limit,),
+    )
+    return [(r[0], r[1], None, None) for r in rows]
+
+
+def unsorted_count(conn: sqlite3.Connection) -> int:
+    row = conn.execute(
+        "SELECT count(*) FROM faces "
+        "WHERE person_id IS NULL AND removed = 0 AND embedding IS NOT NULL"
+    ).fetchone()
+    return int(row[0])

@@ -19,11 +19,13 @@ from album.interop.write_names import load_mode as load_write_mode
 from album.interop.write_names import save_mode as save_write_mode
 from album.people.regroup import Regroup
 from album.people.service import PeopleService
-from album.people.update import update_people
+from album.people.update import UpdateReport, update_people
 from album.scan.runner import Scanner, ScanProgress, ScanReport
 from album.scan.writer import Committed
+from album.store import photos
 from album.store import settings as stored_settings
 from album.store.library import Library
+from album.terminal import counted
 from album.ui.jobs import Jobs, thread_library
 
 PEOPLE_REFRESH_SECONDS = 8.0
@@ -59,6 +61,7 @@ class Backend(QObject):
         self._regroup_timer = QTimer(self, singleShot=True)
         self._regroup_timer.timeout.connect(lambda: self._update_people(recluster=True))
         self._regroup: Regroup | None = None  # planning in its own process
+        self._regroup_tell = False  # File ▸ Group faces again asked: say what it found
         self._regroup_poll = QTimer(self, interval=REGROUP_POLL_MS)
         self._regroup_poll.timeout.connect(self._check_regroup)
 
@@ -124,8 +127,8 @@ class Backend(QObject):
 
         self.jobs.write(run, lambda _report: self.changed.emit(), failed)
 
-    def undo(self) -> None:
-        self.edit(lambda s: _Stepped("Undone", "undo", s.undo()))
+    def undo(self, on_done: Callable[[Any], None] | None = None) -> None:
+        self.edit(lambda s: _Stepped("Undone", "undo", s.undo()), on_done)
 
     def redo(self) -> None:
         self.edit(lambda s: _Stepped("Redone", "redo", s.redo()))
@@ -140,7 +143,9 @@ class Backend(QObject):
         self.jobs.read(read, lambda v: self.history.emit(*v))
 
     def recluster(self) -> None:
-        self._update_people(recluster=True)
+        """File ▸ Group faces again: says that it started and what it found."""
+        self.message.emit("Grouping faces again…")
+        self._update_people(recluster=True, tell=True)
 
     # -- scanning --------------------------------------------------------------------------
 
@@ -195,18 +200,14 @@ class Backend(QObject):
         self._regroup_timer.stop()
         self._update_people(recluster=True)
         self.scan_finished.emit(report)
-        word = "cancelled" if report.cancelled else "finished"
-        self.message.emit(
-            f"Scan {word}: {report.analyzed} photos analyzed, {report.faces} faces, "
-            f"{len(report.failed)} failed"
-        )
+        self.message.emit(scan_message(report))
 
     def _scan_failed(self, text: str) -> None:
         self._scanner = None
         self.scan_finished.emit(None)
         self.error.emit(f"The scan stopped: {text}")
 
-    def _update_people(self, *, recluster: bool) -> None:
+    def _update_people(self, *, recluster: bool, tell: bool = False) -> None:
         if self._people_update_queued:
             if not self._regroup_timer.isActive():  # busy: look again once it is done
                 self._regroup_timer.start(int(PEOPLE_REFRESH_SECONDS * 1000))
@@ -216,22 +217,32 @@ class Backend(QObject):
         path = self.library_path
         if recluster:
             self._regroup = Regroup(path).start()
+            self._regroup_tell = tell
             self._regroup_poll.start()
             return
 
-        def run() -> object:
+        def run() -> UpdateReport:
             return update_people(thread_library(path), recluster=recluster)
 
-        def done(_report: object) -> None:
-            self._people_update_queued = False
-            self._last_people_update = time.monotonic()
-            self.changed.emit()
+        def done(report: UpdateReport) -> None:
+            self._updated_people(report, tell)
 
         def failed(text: str) -> None:
             self._people_update_queued = False
             self.error.emit(f"Grouping faces failed: {text}")
 
         self.jobs.write(run, done, failed)
+
+    def _updated_people(self, report: UpdateReport, tell: bool) -> None:
+        self._people_update_queued = False
+        self._last_people_update = time.monotonic()
+        self.changed.emit()
+        if tell:
+            self.message.emit(
+                f"Faces grouped again: {counted(report.matched, 'face')} matched to named "
+                f"people, {counted(report.clustered, 'face')} in groups, "
+                f"{report.unsorted} unsorted"
+            )
 
     @property
     def regrouping(self) -> bool:
@@ -255,10 +266,10 @@ class Backend(QObject):
         self._regroup = None
         path = self.library_path
 
-        def done(_report: object) -> None:
-            self._people_update_queued = False
-            self._last_people_update = time.monotonic()
-            self.changed.emit()
+        tell = self._regroup_tell
+
+        def done(report: UpdateReport) -> None:
+            self._updated_people(report, tell)
 
         def failed(text: str) -> None:
             self._people_update_queued = False
@@ -268,6 +279,19 @@ class Backend(QObject):
                 self.error.emit(f"Grouping faces failed: {text}")
 
         self.jobs.write(lambda: regroup.finish(thread_library(path), timeout=0), done, failed)
+
+    def remove_folder(self, root: str) -> None:
+        """Forget a folder and what album found in it (the files stay where they are)."""
+        if self.scanning:
+            self.error.emit("Wait for the scan to finish before removing a folder")
+            return
+        path = self.library_path
+
+        def done(removed: int) -> None:
+            self.message.emit(f"Removed {root} from the library ({counted(removed, 'photo')})")
+            self.changed.emit()
+
+        self.jobs.write(lambda: photos.remove_root(thread_library(path), root), done)
 
     # -- settings --------------------------------------------------------------------------
 
@@ -296,6 +320,24 @@ class Backend(QObject):
         self.cancel_regroup()
         self._regroup_poll.stop()
         self.jobs.close(10_000)
+
+
+def scan_message(report: ScanReport) -> str:
+    """The status line after a scan. A rescan that found nothing new is good news, not
+    "0 photos analyzed"."""
+    if report.cancelled:
+        return (
+            f"Scan cancelled: {counted(report.analyzed, 'photo')} analyzed, "
+            f"{counted(report.faces, 'face')} found; the rest waits for the next scan"
+        )
+    failed = f", {len(report.failed)} could not be read" if report.failed else ""
+    if report.analyzed == 0:
+        kept = report.unchanged + report.moved
+        return f"Up to date: {counted(kept, 'photo')} checked, nothing new{failed}"
+    return (
+        f"Scan finished: {counted(report.analyzed, 'photo')} analyzed, "
+        f"{counted(report.faces, 'face')} found{failed}"
+    )
 
 
 class _Stepped:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -37,6 +37,14 @@ def app_settings() -> QSettings:
 WRITE_MODES = (("never", "never"), ("sidecar", "sidecar files"), ("file", "inside photos"))
 
 
+def explain(text: str) -> QLabel:
+    """A setting's meaning, in sight under it (a tooltip alone is found by nobody)."""
+    label = QLabel(text)
+    label.setObjectName("dim")
+    label.setWordWrap(True)
+    return label
+
+
 class SettingsDialog(QDialog):
     """Detection size and workers apply to the next scan; a new library location to the next
     start (the current library stays where it is)."""
@@ -50,8 +58,8 @@ class SettingsDialog(QDialog):
         self.detect = QSpinBox(minimum=400, maximum=8000, singleStep=200, suffix=" px")
         self.detect.setValue(settings.detect_side)
         self.detect.setToolTip(
-            "Large photos are scaled to this long side to look for faces. Larger finds smaller "
-            "faces and takes longer."
+            "Photos are scaled to this long side before album looks for faces: larger finds "
+            "smaller faces (people in the background, group photos) but takes longer."
         )
         self.workers = QSpinBox(minimum=1, maximum=max(64, default_workers()))
         self.workers.setValue(settings.workers)
@@ -85,8 +93,10 @@ class SettingsDialog(QDialog):
         where.addWidget(browse)
         form = QFormLayout()
         form.addRow("Detection size:", self.detect)
+        form.addRow("", explain(self.detect.toolTip()))
         form.addRow("Workers:", self.workers)
         form.addRow("Smallest group:", self.min_group)
+        form.addRow("", explain(self.min_group.toolTip() + "."))
         form.addRow("Names from files:", self.import_names)
         form.addRow("Write names to photos:", self.write_names)
         form.addRow("Library:", where)
@@ -130,8 +140,10 @@ class AboutDialog(QDialog):
     def __init__(self, backend: Backend, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("About album")
+        self.setMinimumWidth(520)  # the library path and versions on their own lines, unclipped
         self.text = QLabel("Reading versions…")
         self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

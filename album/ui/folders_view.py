@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -44,6 +45,16 @@ class FoldersView(QWidget):
         self.failed.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         add = QPushButton("Add folder…")
         add.clicked.connect(self.add_folder)
+        self.remove = QPushButton("Remove from library…")
+        self.remove.setToolTip(
+            "Forget the selected folder: its photos, faces and the names on them leave the "
+            "library. The files themselves are not touched."
+        )
+        self.remove.clicked.connect(self.remove_selected)
+        self.remove.setEnabled(False)
+        self.folders.itemSelectionChanged.connect(
+            lambda: self.remove.setEnabled(bool(self.folders.selectedItems()))
+        )
         rescan = QPushButton("Rescan all")
         rescan.setToolTip("Look for new, changed, moved and removed photos")
         rescan.clicked.connect(self.rescan)
@@ -54,6 +65,7 @@ class FoldersView(QWidget):
         title.setObjectName("section")
         buttons.addWidget(title)
         buttons.addStretch(1)
+        buttons.addWidget(self.remove)
         buttons.addWidget(add)
         buttons.addWidget(rescan)
         layout = QVBoxLayout(self)
@@ -65,6 +77,21 @@ class FoldersView(QWidget):
         layout.addWidget(self.failed_title)
         layout.addWidget(self.failed, 2)
         layout.addStretch(0)
+
+    def remove_selected(self) -> None:
+        items = self.folders.selectedItems()
+        if not items:
+            return
+        root, photos, faces = items[0].text(0), items[0].text(1), items[0].text(2)
+        answer = QMessageBox.question(
+            self,
+            "Remove folder from library?",
+            f"album forgets {root}: {photos} photos and {faces} faces, with the names given "
+            "to them. The photo files stay where they are; adding the folder again scans it "
+            "anew.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.backend.remove_folder(root)
 
     def reload(self) -> None:
         def load(library: Library) -> Loaded:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl
+from PySide6.QtCore import QByteArray, QSize, QStandardPaths, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -26,18 +26,32 @@ from PySide6.QtWidgets import (
 from album.store import photos as photo_rows
 from album.store.library import Library
 from album.ui.backend import Backend
-from album.ui.dialogs import AboutDialog, SettingsDialog
+from album.ui.dialogs import AboutDialog, SettingsDialog, app_settings
 from album.ui.folders_view import FoldersView
+from album.ui.keyboard import KeyboardDialog
 from album.ui.people_view import PeopleView
 from album.ui.person_page import PersonPage
 from album.ui.photos_view import PhotosView
 from album.ui.review_view import ReviewView
 from album.ui.scan_bar import ScanBar
 from album.ui.thumbnails import Thumbnails
+from album.ui.unsorted_page import UnsortedPage
 from album.ui.viewer import PhotoViewer
 
 PAGES = ("Photos", "People", "Review", "Folders")
 RELOAD_DELAY_MS = 400
+LAST_FOLDER_KEY = "last_folder"
+GEOMETRY_KEY = "window_geometry"
+
+
+def start_folder() -> str:
+    """Where "Add folder…" opens: beside the last folder added, else the Pictures folder, else
+    home; never the directory album happens to run from."""
+    last = app_settings().value(LAST_FOLDER_KEY)
+    if last and os.path.isdir(str(last)):
+        return str(last)
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    return pictures if pictures and os.path.isdir(pictures) else os.path.expanduser("~")
 
 
 def local_paths(urls: list[QUrl]) -> list[str]:
@@ -78,6 +92,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("album")
         self.setAcceptDrops(True)
         self.resize(1180, 780)
+        geometry = app_settings().value(GEOMETRY_KEY)
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
         self.thumbnails = Thumbnails(backend.library_path, self)
         self._queued: list[str] = []
         self._stale: set[str] = set(PAGES)
@@ -89,7 +106,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setIconSize(QSize(18, 18))
         for name in PAGES:
             self.sidebar.addItem(QListWidgetItem(name))
-        self.sidebar.currentRowChanged.connect(self._page_chosen)
+        self.sidebar.currentRowChanged.connect(self._sidebar_row)
 
         self.photos = PhotosView(backend, self.thumbnails)
         self.people = PeopleView(backend, self.thumbnails)
@@ -100,6 +117,8 @@ class MainWindow(QMainWindow):
         self.people_stack = QStackedWidget()
         self.people_stack.addWidget(self.people)
         self.people_stack.addWidget(self.person)
+        self.unsorted = UnsortedPage(backend, self.thumbnails)
+        self.people_stack.addWidget(self.unsorted)
         self.pages = QStackedWidget()
         for widget in (self.photos, self.people_stack, self.review, self.folders, self.empty):
             self.pages.addWidget(widget)
@@ -127,7 +146,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.scan_bar)
 
         self.people.open_person.connect(self.show_person)
-        self.person.back.connect(lambda: self.people_stack.setCurrentWidget(self.people))
+        self.person.back.connect(self._back_to_people)
+        self.people.open_unsorted.connect(self.show_unsorted)
+        self.unsorted.back.connect(self._back_to_people)
+        self.unsorted.open_photo.connect(self.open_photo)
         self.person.open_photo.connect(self.open_photo)
         self.photos.open_photo.connect(self.open_photo)
         self.folders.add_folder.connect(self.choose_folder)
@@ -151,7 +173,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "&Add folder…", self.choose_folder, QKeySequence.StandardKey.Open)
         self._action(file_menu, "&Rescan all folders", self.rescan, QKeySequence("F5"))
-        self._action(file_menu, "Group faces &again", self.backend.recluster)
+        self._action(file_menu, "Group faces &again", lambda: self.backend.recluster())
         file_menu.addSeparator()
         self._action(
             file_menu, "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences
@@ -160,19 +182,29 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit_menu = self.menuBar().addMenu("&Edit")
         self.undo_action = self._action(
-            edit_menu, "&Undo", self.backend.undo, QKeySequence.StandardKey.Undo
+            edit_menu, "&Undo", lambda: self.backend.undo(), QKeySequence.StandardKey.Undo
         )
         self.redo_action = self._action(
-            edit_menu, "&Redo", self.backend.redo, QKeySequence("Ctrl+Shift+Z")
+            edit_menu, "&Redo", lambda: self.backend.redo(), QKeySequence("Ctrl+Shift+Z")
         )
         edit_menu.addSeparator()
         self._action(edit_menu, "&Find person", self._find, QKeySequence.StandardKey.Find)
         view_menu = self.menuBar().addMenu("&View")
         for number, name in enumerate(PAGES, start=1):
+            # triggered(bool) passes `checked` first: it must not land in the page name.
             self._action(
-                view_menu, name, lambda n=name: self.show_page(n), QKeySequence(f"Ctrl+{number}")
+                view_menu,
+                name,
+                lambda _checked=False, n=name: self.show_page(n),
+                QKeySequence(f"Ctrl+{number}"),
             )
         help_menu = self.menuBar().addMenu("&Help")
+        self._action(
+            help_menu,
+            "&Keyboard shortcuts",
+            lambda: KeyboardDialog(self).exec(),
+            QKeySequence.StandardKey.HelpContents,
+        )
         self._action(help_menu, "&About album", lambda: AboutDialog(self.backend, self).exec())
 
     def _action(
@@ -198,12 +230,20 @@ class MainWindow(QMainWindow):
     # -- pages -----------------------------------------------------------------------------
 
     def show_page(self, name: str) -> None:
+        if name == "People":
+            self.people_stack.setCurrentWidget(self.people)
         self.sidebar.setCurrentRow(PAGES.index(name))
 
     def current_page(self) -> str:
         if not self._has_photos and self.pages.currentWidget() is self.empty:
             return "Empty"
         return PAGES[self.sidebar.currentRow()]
+
+    def _sidebar_row(self, row: int) -> None:
+        """Choosing People (sidebar, menu, Ctrl+2) means the grid, not the last person opened."""
+        if 0 <= row < len(PAGES) and PAGES[row] == "People":
+            self.people_stack.setCurrentWidget(self.people)
+        self._page_chosen(row)
 
     def _page_chosen(self, row: int) -> None:
         if row < 0:
@@ -215,11 +255,41 @@ class MainWindow(QMainWindow):
             self.pages.setCurrentIndex(row)
         if name in self._stale:
             self._reload(name)
+        self._focus_page(name)
+
+    def _focus_page(self, name: str) -> None:
+        """The keys of a page work the moment it is shown: its grid (or question) takes the
+        keyboard, so arrows, F2, Y/N/S need no click first."""
+        if self.pages.currentWidget() is self.empty:
+            return
+        target: QWidget
+        if name == "Photos":
+            target = self.photos.view
+        elif name == "People":
+            target = {self.person: self.person.face_view, self.unsorted: self.unsorted.view}.get(
+                self.people_stack.currentWidget(), self.people.view
+            )
+        elif name == "Review":
+            target = self.review.currentWidget()
+        else:
+            target = self.folders.folders
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_person(self, person_id: int) -> None:
         self.show_page("People")
         self.people_stack.setCurrentWidget(self.person)
         self.person.show_person(person_id)
+        self.person.face_view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_unsorted(self) -> None:
+        self.show_page("People")
+        self.people_stack.setCurrentWidget(self.unsorted)
+        self.unsorted.reload()
+        self.unsorted.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _back_to_people(self) -> None:
+        self.people_stack.setCurrentWidget(self.people)
+        self.people.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def open_photo(self, photo_id: int, around: list[int]) -> PhotoViewer:
         viewer = PhotoViewer(self.backend, around, photo_id, self)
@@ -254,6 +324,8 @@ class MainWindow(QMainWindow):
             self.people.reload()
             if self.people_stack.currentWidget() is self.person:
                 self.person.reload()
+            elif self.people_stack.currentWidget() is self.unsorted:
+                self.unsorted.reload()
         elif name == "Review":
             self.review.reload()
         elif name == "Folders":
@@ -274,8 +346,9 @@ class MainWindow(QMainWindow):
     # -- adding photos ---------------------------------------------------------------------
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos")
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos", start_folder())
         if folder:
+            app_settings().setValue(LAST_FOLDER_KEY, os.path.dirname(os.path.abspath(folder)))
             self.add_paths([folder])
 
     def add_paths(self, paths: list[str]) -> None:
@@ -330,6 +403,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"⚠ {text}", 15000)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        app_settings().setValue(GEOMETRY_KEY, self.saveGeometry())
         self.backend.shutdown()
         self.thumbnails.wait(2000)
         super().closeEvent(event)

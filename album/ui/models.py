@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from album.store.queries import PersonSummary, PhotoSummary
+from album.terminal import counted
 from album.ui.thumbnails import Thumbnails
 
 IdRole = Qt.ItemDataRole.UserRole + 1
@@ -26,7 +27,7 @@ Row = TypeVar("Row")
 Index = QModelIndex | QPersistentModelIndex
 
 
-class _RowsModel(QAbstractListModel, Generic[Row]):
+class RowsModel(QAbstractListModel, Generic[Row]):
     def __init__(self, thumbnails: Thumbnails, kind: str) -> None:
         super().__init__()
         self.rows: list[Row] = []
@@ -72,7 +73,7 @@ class _RowsModel(QAbstractListModel, Generic[Row]):
         return [] if row is None else [row]
 
 
-class PeopleModel(_RowsModel[PersonSummary]):
+class PeopleModel(RowsModel[PersonSummary]):
     rename_requested = Signal(int, str)
 
     def __init__(self, thumbnails: Thumbnails) -> None:
@@ -107,7 +108,7 @@ class PeopleModel(_RowsModel[PersonSummary]):
             return person.hidden
         if role == Qt.ItemDataRole.ToolTipRole:
             name = person.name or "Unnamed person"
-            return f"{name}: {person.faces} faces in {person.photos} photos"
+            return f"{name}: {counted(person.faces, 'face')} in {counted(person.photos, 'photo')}"
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -124,7 +125,7 @@ class PeopleModel(_RowsModel[PersonSummary]):
         return False  # the library decides; the reload shows the result
 
 
-class FacesModel(_RowsModel[tuple[int, int, str | None, float | None]]):
+class FacesModel(RowsModel[tuple[int, int, str | None, float | None]]):
     """One person's faces: (face id, photo id, label source, confidence)."""
 
     def __init__(self, thumbnails: Thumbnails) -> None:
@@ -163,7 +164,7 @@ class FacesModel(_RowsModel[tuple[int, int, str | None, float | None]]):
         return self.rows[index.row()][1]
 
 
-class PhotosModel(_RowsModel[PhotoSummary]):
+class PhotosModel(RowsModel[PhotoSummary]):
     def __init__(self, thumbnails: Thumbnails) -> None:
         super().__init__(thumbnails, "photo")
 

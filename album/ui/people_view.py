@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QStyledItemDelegate,
     QVBoxLayout,
     QWidget,
 )
@@ -26,14 +27,18 @@ from PySide6.QtWidgets import (
 from album.people.service import EditResult, PeopleService
 from album.store import queries
 from album.store.library import Library
+from album.terminal import counted
 from album.ui.backend import Backend
 from album.ui.models import PeopleModel
 from album.ui.thumbnails import Thumbnails
-from album.ui.tiles import TileDelegate, grid_view
+from album.ui.tiles import SteadyGrid, TileDelegate, grid_view
+
+Loaded = tuple[list[queries.PersonSummary], list[str], int]
 
 
 class PeopleView(QWidget):
     open_person = Signal(int)
+    open_unsorted = Signal()
 
     def __init__(
         self, backend: Backend, thumbnails: Thumbnails, parent: QWidget | None = None
@@ -45,6 +50,7 @@ class PeopleView(QWidget):
         self.delegate = TileDelegate(QSize(116, 116), 2, round_=True)
         self.view = grid_view(self.delegate, self)
         self.view.setModel(self.model)
+        self.steady = SteadyGrid(self.view, self.model)
         self.view.setEditTriggers(self.view.EditTrigger.EditKeyPressed)
         self.view.viewport().installEventFilter(self)
         self.view.activated.connect(self._activated)
@@ -55,6 +61,9 @@ class PeopleView(QWidget):
         self.filter = QLineEdit(placeholderText="Filter by name", clearButtonEnabled=True)
         self.filter.textChanged.connect(self._schedule_reload)
         self.sort = QComboBox()
+        # The stylesheet's QComboBox rule drew the current item of the open list blank; a plain
+        # item delegate paints the list like any other.
+        self.sort.setItemDelegate(QStyledItemDelegate(self.sort))
         self.sort.addItem("Most photos first", "count")
         self.sort.addItem("By name", "name")
         self.sort.currentIndexChanged.connect(self.reload)
@@ -65,14 +74,27 @@ class PeopleView(QWidget):
         self.merge_button.clicked.connect(self.merge_selected)
         self.hide_button = QPushButton("Hide")
         self.hide_button.clicked.connect(self.toggle_hidden)
+        # A click must not leave the keyboard on a button: when Merge greys out after a merge
+        # Qt hands focus to the next one (Hide), and the next Space would hide someone.
+        for button in (self.merge_button, self.hide_button):
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.count = QLabel()
         self.count.setObjectName("dim")
+        # Faces in no group are a place of their own, reachable from here.
+        self.unsorted = QPushButton()
+        self.unsorted.setObjectName("link")
+        self.unsorted.setFlat(True)
+        self.unsorted.setToolTip("Faces in no group yet: name them, or mark what is not a face")
+        self.unsorted.clicked.connect(self.open_unsorted)
+        self.unsorted.hide()
+        self.unsorted_faces = 0
 
         bar = QHBoxLayout()
         bar.addWidget(self.filter, 2)
         bar.addWidget(self.sort)
         bar.addWidget(self.show_hidden)
         bar.addStretch(1)
+        bar.addWidget(self.unsorted)
         bar.addWidget(self.count)
         bar.addWidget(self.merge_button)
         bar.addWidget(self.hide_button)
@@ -83,6 +105,10 @@ class PeopleView(QWidget):
         rename = QAction("Rename", self.view, shortcut=QKeySequence(Qt.Key.Key_F2))
         rename.triggered.connect(self.rename_current)
         self.view.addAction(rename)
+        merge = QAction("Merge", self, shortcut=QKeySequence("Ctrl+M"))
+        merge.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        merge.triggered.connect(self.merge_selected)
+        self.addAction(merge)
         self._reload_timer = QTimer(self, singleShot=True, interval=200)
         self._reload_timer.timeout.connect(self.reload)
         self._loading = False
@@ -105,15 +131,18 @@ class PeopleView(QWidget):
         sort = self.sort.currentData()
         text = self.filter.text().strip() or None
 
-        def load(library: Library) -> tuple[list[queries.PersonSummary], list[str]]:
+        def load(library: Library) -> Loaded:
             conn = library.conn
             found = queries.people(conn, include_hidden=hidden, sort=sort, name_filter=text)
-            return found, queries.person_names(conn)
+            return found, queries.person_names(conn), queries.unsorted_count(conn)
 
         self.backend.query(load, self._loaded)
 
-    def _loaded(self, value: tuple[list[queries.PersonSummary], list[str]]) -> None:
-        people, names = value
+    def _loaded(self, value: Loaded) -> None:
+        people, names, unsorted = value
+        self.unsorted_faces = unsorted
+        self.unsorted.setText(f"Unsorted — {counted(unsorted, 'face')} ›")
+        self.unsorted.setVisible(unsorted > 0)
         if self.view.state() == QAbstractItemView.State.EditingState:
             # A new list would close the open name editor and drop what is typed in it; show
             # the new list once the user has finished the name.
@@ -122,11 +151,11 @@ class PeopleView(QWidget):
             self._after_edit = True
             return
         selected = self.selected_ids()
-        self.model.set_rows(people)
+        self.steady.set_rows(people)
         self.delegate.names = names
         self._reselect(selected)
         named = sum(1 for p in people if p.name)
-        self.count.setText(f"{len(people)} people, {named} named")
+        self.count.setText(f"{counted(len(people), 'person', 'people')}, {named} named")
         self._loading = False
         if self._again:
             self._again = False
@@ -223,6 +252,7 @@ class PeopleView(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.backend.edit(lambda s: s.merge(ids, into=into))
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def toggle_hidden(self) -> None:
         ids = self.selected_ids()
@@ -236,6 +266,7 @@ class PeopleView(QWidget):
             return result
 
         self.backend.edit(apply)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _context_menu(self, point: object) -> None:
         index = self.view.indexAt(point)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ moved to someone else, removed as not-a-face, or made the person's cover.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCompleter,
     QDoubleSpinBox,
@@ -23,10 +24,11 @@ from PySide6.QtWidgets import (
 
 from album.store import queries
 from album.store.library import Library
+from album.terminal import counted
 from album.ui.backend import Backend
 from album.ui.models import FacesModel, PhotosModel
 from album.ui.thumbnails import Thumbnails
-from album.ui.tiles import TileDelegate, grid_view
+from album.ui.tiles import SteadyGrid, TileDelegate, grid_view
 
 PageData = tuple[
     queries.PersonSummary | None,
@@ -48,6 +50,9 @@ def ask_name(parent: QWidget, title: str, label: str, names: list[str], text: st
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         edit.setCompleter(completer)
+        # Return on a name offered in the list takes it and closes the dialog: one Return,
+        # not one to close the list and another for the dialog.
+        completer.activated[str].connect(lambda text: (edit.setText(text), dialog.accept()))
     if not dialog.exec():
         return ""
     return " ".join(dialog.textValue().split())
@@ -69,14 +74,16 @@ class PersonPage(QWidget):
         self.faces = FacesModel(thumbnails)
         self.face_view = grid_view(TileDelegate(QSize(104, 104), 0), self)
         self.face_view.setModel(self.faces)
+        self.steady_faces = SteadyGrid(self.face_view, self.faces)
         self.face_view.setEditTriggers(self.face_view.EditTrigger.NoEditTriggers)
         self.face_view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.face_view.doubleClicked.connect(
             lambda i: self.open_photo.emit(self.faces.photo_of(i), [r[1] for r in self.faces.rows])
         )
         self.photos = PhotosModel(thumbnails)
-        self.photo_view = grid_view(TileDelegate(QSize(180, 135), 0), self)
+        self.photo_view = grid_view(TileDelegate(QSize(180, 135), 0, whole=True), self)
         self.photo_view.setModel(self.photos)
+        SteadyGrid(self.photo_view, self.photos)
         self.photo_view.setEditTriggers(self.photo_view.EditTrigger.NoEditTriggers)
         self.photo_view.doubleClicked.connect(
             lambda i: self.open_photo.emit(self.photos.id_at(i), [p.id for p in self.photos.rows])
@@ -128,7 +135,19 @@ class PersonPage(QWidget):
             self.cover_button,
         ):
             actions.addWidget(button)
+            # Clicks leave the keyboard on the faces: a button that greys out after its edit
+            # must not pass focus (and the next Space) to its neighbour.
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         actions.addStretch(1)
+        for key, slot in (
+            (QKeySequence(Qt.Key.Key_F2), self.rename),
+            (QKeySequence(QKeySequence.StandardKey.Delete), self.reject_selected),
+            (QKeySequence(Qt.Key.Key_Backspace), self.back.emit),
+            (QKeySequence("Alt+Left"), self.back.emit),
+        ):
+            shortcut = QShortcut(key, self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
 
         faces_tab = QWidget()
         faces_layout = QVBoxLayout(faces_tab)
@@ -177,10 +196,10 @@ class PersonPage(QWidget):
         self.title.setText(person.name or "Unnamed person")
         suggested = sum(1 for f in faces if f[2] == "auto")
         self.stats.setText(
-            f"{person.faces} faces in {person.photos} photos"
+            f"{counted(person.faces, 'face')} in {counted(person.photos, 'photo')}"
             + (f" · {suggested} suggested" if suggested else "")
         )
-        self.faces.set_rows(faces)
+        self.steady_faces.set_rows(faces)
         self.photos.set_rows(photos)
         self.confirm_all_button.setEnabled(suggested > 0)
         self.reject_button.setText(f"Not {person.name}" if person.name else "Not this person")
@@ -231,9 +250,12 @@ class PersonPage(QWidget):
             self.backend.edit(lambda s: s.confirm_all(person_id, above))
 
     def reject_selected(self) -> None:
+        """Not this person (Delete): the faces leave, the status bar names who they left and
+        Ctrl+Z brings them back. Never hides or deletes the person."""
         faces, person_id = self.selected_faces(), self.person_id
         if faces and person_id is not None:
             self.backend.edit(lambda s: s.reject(faces, person_id))
+        self.face_view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def move_selected(self) -> None:
         faces = self.selected_faces()

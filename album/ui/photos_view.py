@@ -14,7 +14,7 @@ from album.store.library import Library
 from album.ui.backend import Backend
 from album.ui.models import PhotosModel
 from album.ui.thumbnails import Thumbnails
-from album.ui.tiles import TileDelegate, grid_view
+from album.ui.tiles import SteadyGrid, TileDelegate, grid_view
 
 Loaded = tuple[list[queries.PhotoSummary], list[str], list[str]]
 
@@ -47,8 +47,9 @@ class PhotosView(QWidget):
         super().__init__(parent)
         self.backend = backend
         self.model = PhotosModel(thumbnails)
-        self.view = grid_view(TileDelegate(QSize(180, 135), 0), self)
+        self.view = grid_view(TileDelegate(QSize(180, 135), 0, whole=True), self)
         self.view.setModel(self.model)
+        self.steady = SteadyGrid(self.view, self.model)
         self.view.setEditTriggers(self.view.EditTrigger.NoEditTriggers)
         self.view.activated.connect(self._open)
         self.view.doubleClicked.connect(self._open)
@@ -93,7 +94,7 @@ class PhotosView(QWidget):
 
     def _loaded(self, wanted: list[str], value: Loaded) -> None:
         photos, unknown, names = value
-        self.model.set_rows(photos)
+        self.steady.set_rows(photos)
         if names != self._names:
             self._names = names
             self.completer.model().setStringList(names)  # type: ignore[attr-defined]

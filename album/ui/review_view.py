@@ -1,7 +1,9 @@
 """Review: "Is this Ada?" one face at a time, and "are these two the same person?".
 
-Answers are keys (Y / N / S) so a hundred faces take a minute. The least certain faces come
-first: each answer there teaches the matcher the most.
+Answers are keys (Y / N / S, X for "not a face", Z to take the last answer back) so a hundred
+faces take a minute; they work the moment the page is shown. Only plausible questions are asked
+(see suggest.PLAUSIBLE_ABOVE); a skipped face goes to the end of the round, and the count of
+what is left only goes down while the user answers.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ class FaceReview(QWidget):
         self.backend = backend
         self.thumbnails = thumbnails
         self.items: list[ReviewItem] = []
+        self.skipped: list[int] = []  # face ids skipped this session: asked again last
+        self.answered: set[int] = set()  # answered this session: never asked again here
+        self.named = 0
         self.detail: Detail = (None, None)
         self.question = QLabel()
         self.question.setObjectName("title")
@@ -66,13 +71,24 @@ class FaceReview(QWidget):
         self.yes = QPushButton("Yes  (Y)")
         self.no = QPushButton("No  (N)")
         self.skip = QPushButton("Skip  (S)")
+        self.not_face = QPushButton("Not a face  (X)")
+        self.not_face.setToolTip("Not a face at all (a pattern, a statue…): remove it")
         self.yes.setObjectName("primary")
         self.yes.clicked.connect(self.answer_yes)
         self.no.clicked.connect(self.answer_no)
         self.skip.clicked.connect(self.answer_skip)
-        for key, slot in (("Y", self.answer_yes), ("N", self.answer_no), ("S", self.answer_skip)):
+        self.not_face.clicked.connect(self.answer_not_a_face)
+        keys = (
+            ("Y", self.answer_yes),
+            ("N", self.answer_no),
+            ("S", self.answer_skip),
+            ("X", self.answer_not_a_face),
+            ("Z", self.undo_answer),
+        )
+        for key, slot in keys:
+            # Window-wide while this page is visible: no click on the card first.
             shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(slot)
         self.threshold = QDoubleSpinBox(suffix=" %", decimals=0, minimum=50, maximum=100, value=80)
         self.confirm_all = QPushButton()
@@ -85,8 +101,9 @@ class FaceReview(QWidget):
         pictures.addStretch(1)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        for button in (self.yes, self.no, self.skip):
+        for button in (self.yes, self.no, self.skip, self.not_face):
             button.setMinimumWidth(110)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             buttons.addWidget(button)
         buttons.addStretch(1)
         bulk = QHBoxLayout()
@@ -109,10 +126,27 @@ class FaceReview(QWidget):
         self._show()
 
     def reload(self) -> None:
-        self.backend.query(lambda library: review_queue(library, limit=300), self._loaded)
+        def load(library: Library) -> tuple[list[ReviewItem], int]:
+            return review_queue(library, limit=300), len(queries.person_names(library.conn))
 
-    def _loaded(self, items: list[ReviewItem]) -> None:
-        self.items = items
+        self.backend.query(load, self._loaded)
+
+    def _loaded(self, value: tuple[list[ReviewItem], int]) -> None:
+        """A fresh queue keeps the round's order: what is already waiting stays where it is
+        (with what it has learnt, e.g. a new confidence), skipped ones last, answered ones
+        never again. Questions that appear meanwhile (each Yes teaches the matcher) wait for
+        the next round, so "left to review" only goes down while the user answers."""
+        fresh, self.named = value
+        fresh = [i for i in fresh if i.face_id not in self.answered]
+        by_face = {i.face_id: i for i in fresh}
+        in_round = bool(self.items)
+        waiting = [by_face.pop(i.face_id) for i in self.items if i.face_id in by_face]
+        skipped = [by_face.pop(f) for f in self.skipped if f in by_face]
+        new = [i for i in by_face.values() if not in_round or i.face_id == self.front]
+        items = [*waiting, *new, *skipped]
+        first = [i for i in items if i.face_id == self.front]
+        self.items = first + [i for i in items if i.face_id != self.front]
+        self.front = None
         self._show()
 
     @property
@@ -122,21 +156,32 @@ class FaceReview(QWidget):
     def _show(self) -> None:
         item = self.current
         has = item is not None
-        for widget in (self.yes, self.no, self.skip, self.confirm_all, self.threshold):
+        for widget in (
+            self.yes,
+            self.no,
+            self.skip,
+            self.not_face,
+            self.confirm_all,
+            self.threshold,
+        ):
             widget.setEnabled(has)
         if item is None:
             self.question.setText("Nothing to review")
-            self.left.setText("Name a few people: album then asks here whether new faces are them.")
+            self.left.setText(
+                "All caught up: album asks here when a new face may be someone you named."
+                if self.named
+                else "Name a few people: album then asks here whether new faces are them."
+            )
             self.face.hide()
             self.context.hide()
             self.confirm_all.setText("Confirm all suggestions")
             return
         self.face.show()
         self.context.show()
-        who = item.person or f"person {item.person_id}"
+        who = item.person or "this unnamed person"
         self.question.setText(f"Is this {who}?")
         sure = f"{item.confidence:.0%} sure" if item.suggested else "not matched yet"
-        self.left.setText(f"{sure} · {len(self.items)} left to review")
+        self.left.setText(f"{sure} · {len(self.items)} left to review · Z takes an answer back")
         self.confirm_all.setText(f"Confirm all of {who}’s suggestions")
         self.detail = (None, None)
         self.face.setPixmap(fit(self.thumbnails.face(item.face_id), FACE))
@@ -190,10 +235,34 @@ class FaceReview(QWidget):
 
     def _advance(self) -> None:
         if self.items:
-            self.items.pop(0)
+            done = self.items.pop(0)
+            self.answered.add(done.face_id)
+            self.last_answered = done.face_id
         self._show()
         if not self.items:
             self.reload()
+
+    last_answered: int | None = None
+    front: int | None = None  # an answer taken back: asked again first
+
+    def answer_not_a_face(self) -> None:
+        item = self.current
+        if item is None:
+            return
+        self.backend.edit(lambda s: s.remove_faces([item.face_id]))
+        self._advance()
+
+    def undo_answer(self) -> None:
+        """Take the last answer back: the edit is undone and its face is asked again first."""
+        face = self.last_answered
+        if face is None:
+            return
+        self.answered.discard(face)
+        self.skipped = [f for f in self.skipped if f != face]
+        self.last_answered = None
+
+        self.front = face
+        self.backend.undo(on_done=lambda _: self.reload())
 
     def answer_yes(self) -> None:
         item = self.current
@@ -213,9 +282,11 @@ class FaceReview(QWidget):
         self._advance()
 
     def answer_skip(self) -> None:
-        """Out of this round; it comes back the next time the queue is loaded."""
-        if self.items:
-            self.items.pop(0)
+        """To the end of the queue: every other question comes first."""
+        if len(self.items) > 1:
+            item = self.items.pop(0)
+            self.items.append(item)
+            self.skipped = [f for f in self.skipped if f != item.face_id] + [item.face_id]
         self._show()
 
     def confirm_all_above(self) -> None:
@@ -306,8 +377,9 @@ class MergeReview(QWidget):
             self.pictures[column].setPixmap(fit(picture, FACE))
 
     def next(self) -> None:
-        if self.pairs:
-            self.pairs.pop(0)
+        """Skip: the pair goes to the end, every other pair comes first."""
+        if len(self.pairs) > 1:
+            self.pairs.append(self.pairs.pop(0))
         self._show()
 
     def merge(self) -> None:
@@ -336,6 +408,7 @@ class ReviewView(QTabWidget):
         self.merges = MergeReview(backend, thumbnails)
         self.addTab(self.faces, "Is this…?")
         self.addTab(self.merges, "Same person?")
+        self.currentChanged.connect(lambda _: self.currentWidget().setFocus())
 
     def reload(self) -> None:
         self.faces.reload()

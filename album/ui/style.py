@@ -28,6 +28,9 @@ QPushButton:flat {{ border: none; background: transparent; color: {ACCENT}; }}
 QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox {{
     padding: 4px 6px; border: 1px solid #c9c9cf; border-radius: 6px; background: white;
 }}
+QComboBox QAbstractItemView {{ background: white; border: 1px solid #c9c9cf; }}
+QComboBox QAbstractItemView::item {{ padding: 4px 6px; color: #1d1d1f; }}
+QComboBox QAbstractItemView::item:selected {{ background: {ACCENT}; color: white; }}
 QListView {{ background: #f6f6f7; }}
 QStatusBar {{ background: #ececef; }}
 QTabWidget::pane {{ border: none; }}

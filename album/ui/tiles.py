@@ -6,7 +6,19 @@ smoothly as one of ten. A picture that is still loading shows a soft placeholder
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt
+from typing import Any
+
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -19,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from album.ui.models import BadgeRole, MutedRole, SubtitleRole
+from album.ui.models import BadgeRole, MutedRole, RowsModel, SubtitleRole
 
 MARGIN = 6
 RADIUS = 8
@@ -27,12 +39,21 @@ RADIUS = 8
 
 class TileDelegate(QStyledItemDelegate):
     def __init__(
-        self, picture: QSize, lines: int = 2, parent: QWidget | None = None, *, round_: bool = False
+        self,
+        picture: QSize,
+        lines: int = 2,
+        parent: QWidget | None = None,
+        *,
+        round_: bool = False,
+        whole: bool = False,
     ) -> None:
         super().__init__(parent)
         self.picture = picture
         self.lines = lines
         self.round = round_
+        # Photos are shown whole (a portrait in a landscape tile keeps its heads); face crops
+        # fill their tile.
+        self.whole = whole
         self.names: list[str] = []  # offered while typing a name
 
     def sizeHint(
@@ -79,7 +100,9 @@ class TileDelegate(QStyledItemDelegate):
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
             scaled = pixmap.scaled(
                 picture_rect.size(),
-                Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                Qt.AspectRatioMode.KeepAspectRatio
+                if self.whole
+                else Qt.AspectRatioMode.KeepAspectRatioByExpanding,
                 Qt.TransformationMode.SmoothTransformation,
             )
             x = picture_rect.x() + (picture_rect.width() - scaled.width()) // 2
@@ -198,3 +221,73 @@ def grid_view(delegate: TileDelegate, parent: QWidget | None = None) -> QListVie
     view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     view.setFrameShape(QListView.Shape.NoFrame)
     return view
+
+
+class SteadyGrid(QObject):
+    """Keeps a grid still while the user is on it.
+
+    A reload (a name given, a scan committing faces, people regrouped) may bring a new order;
+    applied at once it moves tiles under the pointer and a double-click lands on the wrong
+    person. While the pointer is over the grid, or the grid has the keyboard with a tile
+    selected, the tiles keep their places: changed tiles are updated where they are, new ones
+    are added at the end, gone ones leave. The new order is applied when the user leaves.
+    The grid also always has a current tile, so the first arrow or End key moves from it.
+    """
+
+    def __init__(self, view: QListView, model: RowsModel) -> None:
+        super().__init__(view)
+        self.view = view
+        self.model = model
+        self.pending: list[Any] | None = None
+        view.viewport().installEventFilter(self)
+        view.installEventFilter(self)
+        view.selectionModel().selectionChanged.connect(self._maybe_apply)
+        model.modelReset.connect(self._current_first)
+
+    def holding(self) -> bool:
+        if self.view.viewport().underMouse():
+            return True
+        return self.view.hasFocus() and self.view.selectionModel().hasSelection()
+
+    def set_rows(self, rows: list[Any]) -> None:
+        if not self.holding() or not self.model.rows:
+            self.pending = None
+            self.model.set_rows(rows)
+            return
+        by_id = {self.model.row_id(r): r for r in rows}
+        kept = [
+            by_id.pop(self.model.row_id(r))
+            for r in self.model.rows
+            if self.model.row_id(r) in by_id
+        ]
+        held = [*kept, *by_id.values()]
+        self.pending = rows if held != rows else None
+        self.model.set_rows(held)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Leave, QEvent.Type.FocusOut):
+            QTimer.singleShot(0, self._maybe_apply)
+        return False
+
+    def _maybe_apply(self, *_: object) -> None:
+        if self.pending is None or self.holding():
+            return
+        rows, self.pending = self.pending, None
+        selected = [self.model.id_at(i) for i in self.view.selectionModel().selectedIndexes()]
+        current = self.view.currentIndex()
+        current_id = self.model.id_at(current) if current.isValid() else None
+        self.model.set_rows(rows)
+        selection = self.view.selectionModel()
+        for row_id in selected:
+            index = self.model.index_of(row_id)
+            if index.isValid():
+                selection.select(index, selection.SelectionFlag.Select)
+        if current_id is not None and self.model.index_of(current_id).isValid():
+            selection.setCurrentIndex(
+                self.model.index_of(current_id), selection.SelectionFlag.NoUpdate
+            )
+
+    def _current_first(self) -> None:
+        if self.model.rows and not self.view.currentIndex().isValid():
+            selection = self.view.selectionModel()
+            selection.setCurrentIndex(self.model.index(0), selection.SelectionFlag.NoUpdate)

@@ -1,14 +1,24 @@
 """One photo, large, with a box and a name on every face.
 
 Click a box to name it or correct it; drag a rectangle where the detector missed a face to add
-one (it is encoded and matched like any other). Left / Right walk through the photos of the
-grid it was opened from.
+one (it is encoded and matched like any other). Left / Right, Page Up / Page Down, Space /
+Backspace, Home / End and the ‹ › buttons walk through the photos of the grid it was opened from.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QKeyEvent, QMouseEvent, QPen, QPixmap
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QImage,
+    QKeySequence,
+    QMouseEvent,
+    QPen,
+    QPixmap,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QDialog,
     QGraphicsItem,
@@ -16,9 +26,11 @@ from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QGraphicsScene,
     QGraphicsView,
+    QHBoxLayout,
     QLabel,
     QMenu,
     QMessageBox,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -153,12 +165,44 @@ class PhotoViewer(QDialog):
         self.scene_view.clicked.connect(self.face_clicked)
         self.caption = QLabel()
         self.caption.setObjectName("dim")
+        self.previous = QPushButton("‹")
+        self.previous.setToolTip("Previous photo (Left, Page Up, Backspace)")
+        self.previous.clicked.connect(lambda: self.go(self.position - 1))
+        self.next = QPushButton("›")
+        self.next.setToolTip("Next photo (Right, Page Down, Space)")
+        self.next.clicked.connect(lambda: self.go(self.position + 1))
+        for button in (self.previous, self.next):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setFixedWidth(44)
+        bottom = QHBoxLayout()
+        bottom.setContentsMargins(8, 0, 8, 0)
+        bottom.addWidget(self.previous)
+        bottom.addWidget(self.caption, 1, Qt.AlignmentFlag.AlignHCenter)
+        bottom.addWidget(self.next)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 6)
         layout.addWidget(self.scene_view, 1)
-        layout.addWidget(self.caption, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(bottom)
+        # Shortcuts, not keyPressEvent: the photo (a QGraphicsView) has the keyboard and would
+        # take the arrows and Space for itself.
+        moves = (
+            (Qt.Key.Key_Right, 1),
+            (Qt.Key.Key_PageDown, 1),
+            (Qt.Key.Key_Space, 1),
+            (Qt.Key.Key_Left, -1),
+            (Qt.Key.Key_PageUp, -1),
+            (Qt.Key.Key_Backspace, -1),
+        )
+        for key, step in moves:
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.activated.connect(lambda step=step: self.go(self.position + step))
+        QShortcut(QKeySequence(Qt.Key.Key_Home), self).activated.connect(lambda: self.go(0))
+        QShortcut(QKeySequence(Qt.Key.Key_End), self).activated.connect(
+            lambda: self.go(len(self.photo_ids) - 1)
+        )
         self.resize(1100, 800)
         self.backend.changed.connect(self.reload_faces)
+        self._buttons()
         self.load()
 
     @property
@@ -276,10 +320,14 @@ class PhotoViewer(QDialog):
         if answer == QMessageBox.StandardButton.Yes:
             self.backend.edit(lambda s: s.add_face(photo_id, box))
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        step = {Qt.Key.Key_Right: 1, Qt.Key.Key_Left: -1}.get(Qt.Key(event.key()))
-        if step is not None and 0 <= self.position + step < len(self.photo_ids):
-            self.position += step
+    def go(self, position: int) -> None:
+        """Show the photo at this place in the grid's order (ends stay where they are)."""
+        position = max(0, min(position, len(self.photo_ids) - 1))
+        if position != self.position:
+            self.position = position
             self.load()
-            return
-        super().keyPressEvent(event)
+        self._buttons()
+
+    def _buttons(self) -> None:
+        self.previous.setEnabled(self.position > 0)
+        self.next.setEnabled(self.position < len(self.photo_ids) - 1)

@@ -1,0 +1,108 @@
+"""The keyboard map, in one place: Help ▸ Keyboard shortcuts shows it, and the tests press every
+key in it. A key listed here works the moment its page is shown, without a click first.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+KEYMAP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "Everywhere",
+        (
+            ("Ctrl+1 … Ctrl+4", "Photos, People, Review, Folders"),
+            ("Ctrl+O", "Add a folder"),
+            ("F5", "Look for new and changed photos"),
+            ("Ctrl+F", "Find a person by name"),
+            ("Ctrl+Z / Ctrl+Shift+Z", "Undo / redo the last change"),
+            ("F1", "This list"),
+        ),
+    ),
+    (
+        "Grids (photos, people, faces)",
+        (
+            ("Arrows, Home, End, Page Up, Page Down", "Move between tiles"),
+            ("Shift / Ctrl + arrows or click", "Select several"),
+            ("Return", "Open the person or photo"),
+        ),
+    ),
+    (
+        "People",
+        (
+            ("F2", "Rename the selected person"),
+            ("Ctrl+M", "Merge the selected people"),
+        ),
+    ),
+    (
+        "A person's page",
+        (
+            ("F2", "Rename this person"),
+            ("Delete", "Not this person: the selected faces leave (Ctrl+Z brings them back)"),
+            ("Backspace, Alt+Left", "Back to People"),
+        ),
+    ),
+    (
+        "Unsorted faces",
+        (
+            ("Ctrl+A", "Select all"),
+            ("F2, Return", "Name the selected faces"),
+            ("Delete", "Not a face: remove the selected faces"),
+        ),
+    ),
+    (
+        "Review",
+        (
+            ("Y", "Yes, that is them"),
+            ("N", "No"),
+            ("S", "Skip: ask again at the end"),
+            ("X", "Not a face"),
+            ("Z", "Take the last answer back"),
+        ),
+    ),
+    (
+        "Photo viewer",
+        (
+            ("Right, Page Down, Space", "Next photo"),
+            ("Left, Page Up, Backspace", "Previous photo"),
+            ("Home / End", "First / last photo"),
+            ("Escape", "Close"),
+        ),
+    ),
+)
+
+
+class KeyboardDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.table = QTreeWidget()
+        self.table.setHeaderLabels(["Keys", "What they do"])
+        self.table.setRootIsDecorated(False)
+        self.table.setSelectionMode(QTreeWidget.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for section, keys in KEYMAP:
+            title = QTreeWidgetItem([section, ""])
+            font = title.font(0)
+            font.setBold(True)
+            title.setFont(0, font)
+            title.setFirstColumnSpanned(True)
+            title.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.table.addTopLevelItem(title)
+            for key, what in keys:
+                self.table.addTopLevelItem(QTreeWidgetItem([key, what]))
+        self.table.expandAll()
+        self.table.resizeColumnToContents(0)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(close)
+        self.resize(780, 660)

@@ -1,0 +1,68 @@
+"""The real window on a real X server (Xvfb), driven by real key and mouse events (xdotool):
+open, scan a folder of real faces, every page by menu and Ctrl+1-4, name by keyboard, merge then
+Space, Review by keys only, the viewer by arrows, unsorted faces named in bulk, undo all.
+Any traceback on stderr fails it. The journey itself is tests/x11_journey.py.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from album.display_check import window_problem
+from tests.conftest import REPO, copy_photos
+
+
+@pytest.fixture
+def x_display(tmp_path: Path):
+    missing = [tool for tool in ("Xvfb", "xdotool") if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"needs {' and '.join(missing)} (./run-tests installs them when run as root)")
+    for number in range(91, 120):
+        if not Path(f"/tmp/.X{number}-lock").exists():
+            break
+    display = f":{number}"
+    server = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1400x1000x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while not Path(f"/tmp/.X11-unix/X{number}").exists():
+        if server.poll() is not None or time.monotonic() > deadline:
+            pytest.skip(f"Xvfb did not start on {display}")
+        time.sleep(0.1)
+    env = {k: v for k, v in os.environ.items() if k != "WAYLAND_DISPLAY"}
+    env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", XDG_CONFIG_HOME=str(tmp_path / "config"))
+    problem = window_problem(env)
+    if problem is not None:
+        server.terminate()
+        pytest.skip(f"the window cannot open on X here: {problem}")
+    yield env
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_a_photographers_first_hour_on_a_real_x_server(x_display, faces: Path, tmp_path: Path):
+    folder = tmp_path / "Pictures"
+    for person in ("Colin_Powell", "Serena_Williams", "Hugo_Chavez"):
+        copy_photos(sorted((faces / "lfw-62x10" / person).iterdir())[:5], folder)
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.x11_journey", str(tmp_path / "library.db"), str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=x_display,
+        cwd=REPO,
+    )
+    print(result.stdout[-4000:])
+    print(result.stderr[-8000:], file=sys.stderr)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "journey done" in result.stdout
+    assert "Traceback" not in result.stderr, result.stderr[-4000:]
