@@ -53,7 +53,7 @@ def knn_graph(x: np.ndarray, k: int, radius: float) -> tuple[np.ndarray, np.ndar
             e = min(n, s + _BLOCK)
             found, best = _search_block(pool, x, xsq, s, probes[s:e], order, start, width, r2)
             keys.append(_nearest_edges(s, n, found, best, width, r2))
-    key = np.unique(np.concatenate(keys))
+    key = sorted_unique(np.concatenate(keys))
     return key // n, key % n
 
 
@@ -130,7 +130,14 @@ def _nearest_edges(
         keep = (d < r2) & (j >= 0) & (j != i)
         i, j = i[keep], j[keep].astype(np.int64)
         keys.append(np.minimum(i, j) * n + np.maximum(i, j))
-    return np.unique(np.concatenate(keys))
+    return sorted_unique(np.concatenate(keys))
+
+
+def sorted_unique(a: np.ndarray) -> np.ndarray:
+    """np.unique(a) for a 1-D array, by sorting: numpy 2.4's hashing np.unique took 7.7 s for
+    3 million edge keys that np.sort handles in 0.5 s."""
+    a = np.sort(a)
+    return a[np.r_[True, a[1:] != a[:-1]]] if a.size else a
 
 
 def _one_blas_thread() -> contextlib.AbstractContextManager[object]:
