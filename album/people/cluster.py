@@ -420,7 +420,7 @@ _ATTACH_SIZE = 2  # a group this small (an odd photo or two) ...
 _ATTACH_TO = 3  # ... may join a group at least this big ...
 _ATTACH_REACH = 0.52  # ... whose centroid is this close ...
 _ATTACH_RATIO = 0.85  # ... and clearly closer than the next such group's
-_ATTACH_BLOCK = 8192  # stragglers per distance block (8192 x 4096 centroids = 128 MB)
+_ATTACH_BLOCK = 1 << 23  # distances per block (32 MB): 8,192 rows x 30,000 groups was 1 GB
 
 
 def _attach_stragglers(x: np.ndarray, roots: np.ndarray, tags: _Tags | None) -> np.ndarray:
@@ -444,9 +444,10 @@ def _attach_stragglers(x: np.ndarray, roots: np.ndarray, tags: _Tags | None) -> 
     slot = np.cumsum(several) - 1
     targets = cent[slot[big]]
     sq = np.einsum("ij,ij->i", targets, targets)
-    moves: list[tuple[int, int, float]] = []
-    for s in range(0, small.size, _ATTACH_BLOCK):
-        part = small[s : s + _ATTACH_BLOCK]
+    moves: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (group, into, distance)
+    rows = max(1, _ATTACH_BLOCK // big.size)
+    for s in range(0, small.size, rows):
+        part = small[s : s + rows]
         q = np.where(several[part, None], cent[slot[part]], x[ids[part]])
         d2 = np.einsum("ij,ij->i", q, q)[:, None] + sq[None, :] - 2.0 * (q @ targets.T)
         if big.size > 1:
@@ -456,12 +457,12 @@ def _attach_stragglers(x: np.ndarray, roots: np.ndarray, tags: _Tags | None) -> 
             first, second = d2[:, 0], np.full(part.size, np.inf)
         ok = (first < _ATTACH_REACH**2) & (first < _ATTACH_RATIO**2 * second)
         nearest = np.argmin(d2[ok], axis=1)
-        moves += zip(part[ok].tolist(), big[nearest].tolist(), first[ok].tolist(), strict=True)
-    if not moves:
+        moves.append((part[ok], big[nearest], first[ok]))
+    group, into, dist = (np.concatenate(m) for m in zip(*moves, strict=True))
+    if group.size == 0:
         return roots
-    moves.sort(key=lambda m: m[2])  # the closest first
-    gone = ids[np.array([m[0] for m in moves])]
-    keep = ids[np.array([m[1] for m in moves])]
+    closest = np.argsort(dist, kind="stable")  # the closest first
+    gone, keep = ids[group[closest]], ids[into[closest]]
     if tags is not None:  # not when a face of one of its photos is already there
         tags.set_roots(roots)
         allowed = tags.merges(gone, keep)
