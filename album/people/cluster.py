@@ -228,12 +228,11 @@ class _Clusters:
     def __init__(self, x: np.ndarray) -> None:
         n = x.shape[0]
         mean = x.mean(axis=0, dtype=np.float64)  # smaller numbers, less cancellation below
-        self.centre = np.empty(x.shape, dtype=np.float32)
+        self.centre = _Centres(x, mean)
         self.sq = np.empty(n)
         for s in range(0, n, _CHUNK):
             part = x[s : s + _CHUNK].astype(np.float64)
             part -= mean
-            self.centre[s : s + _CHUNK] = part
             self.sq[s : s + _CHUNK] = np.einsum("ij,ij->i", part, part)
         self.size = np.ones(n)
         self.mean_sq = self.sq.copy()  # mean squared norm of the members
@@ -259,6 +258,7 @@ class _Clusters:
         sums += _sum_rows(self.centre, gone, slot, grown.size, self.size[gone])
         self.size[grown], self.sq[grown] = size, sq
         self.parent[gone] = keep
+        self.centre.release(gone)
         self.centre[grown] = sums / size[:, None]
         self.mean_sq[grown] = sq / size
         self.centre_sq[grown] = np.einsum("ij,ij->i", sums, sums) / size**2
@@ -268,8 +268,58 @@ class _Clusters:
 _CHUNK = 32768  # rows per float64 temporary: 32 MB at 128 dimensions
 
 
+class _Centres:
+    """Clusters' centroids less the data's mean, float32 rows, without a copy of the data.
+
+    A cluster that never grew is its one face, taken from the input when asked; only clusters
+    that grew keep a row, and give it back when they merge away. A row for every face was
+    512 MB at a million faces, beside the caller's own 512 MB of embeddings.
+    """
+
+    def __init__(self, x: np.ndarray, mean: np.ndarray) -> None:
+        self.x, self.mean = x, mean
+        self.slot = np.full(x.shape[0], -1)
+        self.rows = np.empty((0, x.shape[1]), dtype=np.float32)
+        self.free = np.empty(0, dtype=np.int64)
+        self.shape = x.shape
+
+    def __getitem__(self, idx: np.ndarray) -> np.ndarray:
+        out = (self.x[idx] - self.mean).astype(np.float32)  # as a float64 copy would round
+        slot = self.slot[idx]
+        grown = np.flatnonzero(slot >= 0)
+        out[grown] = self.rows[slot[grown]]
+        return out
+
+    def __setitem__(self, idx: np.ndarray, values: np.ndarray) -> None:
+        """Store the rows of clusters idx (distinct)."""
+        slot = self.slot[idx]
+        new = np.flatnonzero(slot < 0)
+        if new.size > self.free.size:
+            have = self.rows.shape[0]
+            more = max(have, new.size - self.free.size, 1024)
+            self.rows = np.concatenate(
+                (self.rows, np.empty((more, self.rows.shape[1]), np.float32))
+            )
+            self.free = np.concatenate((np.arange(have + more - 1, have - 1, -1), self.free))
+        if new.size:
+            slot[new] = self.free[self.free.size - new.size :]
+            self.free = self.free[: self.free.size - new.size]
+            self.slot[idx[new]] = slot[new]
+        self.rows[slot] = values
+
+    def release(self, idx: np.ndarray) -> None:
+        """Clusters idx merged away: their rows are free for others."""
+        slot = self.slot[idx]
+        self.free = np.concatenate((self.free, slot[slot >= 0]))
+        self.slot[idx] = -1
+
+
 def _sum_rows(
-    m: np.ndarray, rows: np.ndarray, into: np.ndarray, count: int, weight: np.ndarray | None = None
+    m: np.ndarray | _Centres,
+    rows: np.ndarray,
+    into: np.ndarray,
+    count: int,
+    weight: np.ndarray | None = None,
 ) -> np.ndarray:
     """out[into[i]] += weight[i] * m[rows[i]] in float64, as one sorted reduction per chunk.
 
@@ -546,7 +596,7 @@ def _nearest(
     return a, nearest[a], best
 
 
-def _row_dots(m: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _row_dots(m: np.ndarray | _Centres, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """m[a] . m[b] row by row, in chunks: gathering a million 128-D rows at once costs 1 GB."""
     out = np.empty(a.size)
     for s in range(0, a.size, 32768):
