@@ -107,6 +107,30 @@ def test_cannot_link_pairs_hold_even_through_other_faces():
         cluster_faces(x, cannot_link=[(0, 8)])
 
 
+def test_photos_and_cannot_link_hold_when_every_person_meets_them():
+    """300 people of 20 faces; each person has two of their faces in one photo (a mirror, a
+    collage) and some a cannot-link pair, so every merge round meets constraints at once. They
+    all hold, nobody is mixed with anybody else, and nobody is shattered."""
+    rng = np.random.default_rng(11)
+    people, per_person = 300, 20
+    x = blobs(people=people, per_person=per_person, seed=4)
+    truth = np.repeat(np.arange(people), per_person)
+    order = rng.permutation(len(x))
+    x, truth = x[order], truth[order]
+    photos = np.arange(len(x)) + people  # every face a photo of its own ...
+    pairs = [rng.choice(np.flatnonzero(truth == p), 4, replace=False) for p in range(people)]
+    for p, faces in enumerate(pairs):
+        photos[faces[:2]] = p  # ... but two faces of each person share one
+    apart = [(int(f[2]), int(f[3])) for f in pairs[::3]]
+    labels = cluster_faces(x, photos, cannot_link=apart, min_cluster_size=1)
+    assert all(labels[f[0]] != labels[f[1]] for f in pairs)
+    assert all(labels[a] != labels[b] for a, b in apart)
+    for label in np.unique(labels):
+        assert np.unique(truth[labels == label]).size == 1
+    pieces = [np.unique(labels[truth == p]).size for p in range(people)]
+    assert max(pieces) <= 3
+
+
 def test_same_input_gives_same_labels():
     x = np.vstack([blobs(people=100, per_person=40, seed=3), blobs(people=500, per_person=1)])
     groups = np.arange(len(x)) // 3
