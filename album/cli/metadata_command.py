@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from album.cli.people_commands import person_id
+    from album.cli.people_actions import person_id
     from album.interop.write_names import write_names  # loaded by this command only
 
     with open_library(args) as library:
