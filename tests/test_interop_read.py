@@ -438,14 +438,20 @@ def test_a_version_2_library_upgrades_keeping_every_row(tmp_path):
         "embedding, manual) VALUES (1, 0, 10, 10, 0, 1, 'user', x'00', 1), "
         "(1, 0, 30, 10, 20, NULL, NULL, NULL, 0), (1, 5, 5, 5, 5, 2, 'auto', NULL, 0)"
     )
+    conn.execute("UPDATE faces SET crop = x'ffd8' WHERE id = 1")
     conn.execute("INSERT INTO rejections VALUES (2, 1, 7.0)")
     conn.commit()
-    before = conn.execute("SELECT * FROM faces ORDER BY id").fetchall()
+    kept = (
+        "id, photo_id, top, right, bottom, left, score, embedding, person_id, label_source, "
+        "confidence, removed, manual"
+    )
+    before = conn.execute(f"SELECT {kept} FROM faces ORDER BY id").fetchall()
     conn.close()
     with Library.open(path) as library:
         c = library.conn
         assert c.execute("PRAGMA user_version").fetchone()[0] >= 3
-        assert [r[:14] for r in c.execute("SELECT * FROM faces ORDER BY id")] == before
+        assert c.execute(f"SELECT {kept} FROM faces ORDER BY id").fetchall() == before
+        assert c.execute("SELECT face_id, crop FROM face_crops").fetchall() == [(1, b"\xff\xd8")]
         assert c.execute("SELECT * FROM rejections").fetchall() == [(2, 1, 7.0)]
         indexes = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE tbl_name='faces'")}
         assert {"faces_photo", "faces_person", "faces_one_person_per_photo"} <= indexes
