@@ -18,7 +18,8 @@ from tests.conftest import album
     ("args", "said"),
     [
         (["scna", "~/Pictures"], "unknown command 'scna' — did you mean scan?"),
-        (["write-metadata"], "unknown command 'write-metadata'"),
+        (["write-metdata"], "did you mean write-metadata?"),
+        (["tag-faces"], "unknown command 'tag-faces'"),
         (["--library", "x.db", "expot"], "did you mean export?"),
     ],
 )
