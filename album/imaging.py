@@ -284,15 +284,17 @@ def square_crop(
     `box` is (top, right, bottom, left) in `image`'s pixels, like face_recognition's boxes.
     """
     top, right, bottom, left = box
-    side = max(right - left, bottom - top) * (1 + 2 * margin)
+    face_side = max(right - left, bottom - top)
+    # The margin gives way where the picture ends: the square shrinks to fit the picture (never
+    # below the face itself) and slides back inside it, so a face near the edge of a small
+    # photo fills its avatar with the photo, not with padding.
+    side = max(face_side, min(face_side * (1 + 2 * margin), image.width, image.height))
     cx, cy = (left + right) / 2, (top + bottom) / 2
-    region = (
-        round(cx - side / 2),
-        round(cy - side / 2),
-        round(cx + side / 2),
-        round(cy + side / 2),
-    )
-    # Near the picture's edge, fill with grey rather than crop()'s black: it reads as "edge".
+    x0 = min(max(cx - side / 2, 0), max(image.width - side, 0))
+    y0 = min(max(cy - side / 2, 0), max(image.height - side, 0))
+    region = (round(x0), round(y0), round(x0 + side), round(y0 + side))
+    # Only a face larger than the picture itself reaches past it: fill that with grey rather
+    # than crop()'s black, which reads as a dark photo.
     crop = Image.new("RGB", (region[2] - region[0], region[3] - region[1]), (128, 128, 128))
     inside = (
         max(region[0], 0),

@@ -53,6 +53,7 @@ class Thumbnails(QObject):
         self._library_path = library_path
         self._cache: OrderedDict[Key, QPixmap | None] = OrderedDict()
         self._requested: set[Key] = set()
+        self._stale: set[Key] = set()  # shown until their new picture arrives
         self._stack: list[tuple[Key, str | None]] = []
         self._lock = threading.Lock()
         self._pool = QThreadPool(self)
@@ -69,20 +70,25 @@ class Thumbnails(QObject):
         return self._get(("photo", photo_id), path)
 
     def forget_faces(self) -> None:
-        """Crops change when faces are re-detected: drop the cached ones."""
-        for key in [k for k in self._cache if k[0] == "face"]:
-            del self._cache[key]
+        """Crops change when faces are re-detected: load them again, but keep showing the old
+        ones until the new ones arrive (dropping them made every avatar flash grey)."""
+        self._stale.update(k for k in self._cache if k[0] == "face")
 
     def _get(self, key: Key, path: str | None) -> QPixmap | None:
         if key in self._cache:
             self._cache.move_to_end(key)
+            if key in self._stale:
+                self._request(key, path)
             return self._cache[key]
+        self._request(key, path)
+        return None
+
+    def _request(self, key: Key, path: str | None) -> None:
         if key not in self._requested:
             self._requested.add(key)
             with self._lock:
                 self._stack.append((key, path))
             self._pool.start(_Take(self))
-        return None
 
     def _decode(self, key: Key, path: str | None) -> QImage | None:
         try:
@@ -99,6 +105,7 @@ class Thumbnails(QObject):
 
     def _store(self, key: Key, image: QImage | None) -> None:
         self._requested.discard(key)
+        self._stale.discard(key)
         self._cache[key] = QPixmap.fromImage(image) if image is not None else None
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
