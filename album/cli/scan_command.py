@@ -21,7 +21,7 @@ from album.scan.runner import ExecutorFactory, Scanner
 from album.store import photos
 from album.store import settings as stored_settings
 from album.store.library import Library
-from album.terminal import ProgressPrinter, summary
+from album.terminal import ProgressPrinter, stage_line, summary
 
 EXIT_CANCELLED = 130
 
@@ -64,6 +64,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run the analysis on a Dask cluster (tcp://host:8786)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--timings", action="store_true", help="also print the seconds spent per stage"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -167,6 +170,8 @@ def run(args: argparse.Namespace) -> int:
         stack.enter_context(_ctrl_c_cancels(scanner))
         report = scanner.run(roots)
     print(summary(report))
+    if args.timings:
+        print(stage_line(report))
     if report.cancelled:
         return EXIT_CANCELLED
     if report.analyzed or report.moved or report.missing:

@@ -5,6 +5,10 @@ one, two processes 1.97x). Each worker loads the models once, in its initializer
 Ctrl-C (the scan decides when to stop, and stops them itself); runs at a lower priority so the
 window stays responsive; caps its own memory so one monstrous photo fails alone instead of
 taking the machine down; and exits when its scan is killed, instead of lingering for ever.
+
+Starting workers and loading dlib's models takes seconds; nothing should wait for it. `warm_up`
+makes a pool start every worker at once (the CLI calls it before it walks the folders, so both
+happen together), and the window keeps a `WarmPool` whose idle workers wait for the next scan.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 from album.config import Settings
 from album.processes import alive
@@ -94,6 +98,82 @@ def local_pool(settings: Settings) -> ProcessPoolExecutor:
         initializer=init_worker,
         initargs=(settings, worker_memory_limit(settings.workers)),
     )
+
+
+def worker_ready() -> int:
+    """Nothing to do: a worker that runs it has started and loaded its models."""
+    return os.getpid()
+
+
+def warm_up(executor: Executor, workers: int) -> list[Future[int]]:
+    """Start a local pool's workers now rather than when the first photos arrive.
+
+    A ProcessPoolExecutor starts one worker per task while none is idle, so one trivial task
+    per worker starts them all; each loads the models in its initializer, in parallel with
+    whatever the caller does next. Other executors (Dask's) manage their own workers.
+    """
+    if not isinstance(executor, ProcessPoolExecutor):
+        return []
+    return [executor.submit(worker_ready) for _ in range(workers)]
+
+
+class WarmPool:
+    """The window's worker pool, started at start-up and kept between scans.
+
+    `take` hands a scan the warm pool (or a new one when the number of workers changed);
+    `give_back` keeps a pool that finished its scan for the next one. A cancelled or crashed
+    scan's pool is stopped instead (its workers may still be busy), and the next `start` or
+    `take` makes a new one. Idle workers cost memory, not CPU: they wait on their queue.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._workers = 0
+
+    def start(self, settings: Settings) -> None:
+        with self._lock:
+            if self._executor is not None and self._workers == settings.workers:
+                return
+            old, self._executor = self._executor, None
+        if old is not None:
+            stop_now(old)
+        executor = local_pool(settings)
+        warm_up(executor, settings.workers)
+        with self._lock:
+            self._executor, self._workers = executor, settings.workers
+
+    def take(self, settings: Settings) -> Executor:
+        with self._lock:
+            executor, self._executor = self._executor, None
+            workers = self._workers
+        if executor is not None and workers == settings.workers:
+            return executor
+        if executor is not None:
+            stop_now(executor)
+        executor = local_pool(settings)
+        warm_up(executor, settings.workers)
+        return executor
+
+    def give_back(self, executor: Executor, *, reusable: bool) -> None:
+        if reusable and isinstance(executor, ProcessPoolExecutor):
+            workers = getattr(executor, "_max_workers", 0)
+            with self._lock:
+                if self._executor is None:
+                    self._executor, self._workers = executor, workers
+                    return
+        stop_now(executor)
+
+    @property
+    def ready(self) -> bool:
+        with self._lock:
+            return self._executor is not None
+
+    def close(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            stop_now(executor)
 
 
 def stop_now(executor: Executor) -> None:
