@@ -16,7 +16,7 @@ from album.cli.common import CommandError, add_library_option, library_path, usa
 from album.config import DETECTORS, Settings
 from album.paths import display_path
 from album.people.update import update_people
-from album.scan.pool import local_pool
+from album.scan.pool import headless_pool
 from album.scan.runner import ExecutorFactory, Scanner
 from album.store import photos
 from album.store import settings as stored_settings
@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
         raise usage_error("the library file cannot be one of the paths to scan")
     printer = None if args.quiet else ProgressPrinter(sys.stderr)
     with contextlib.ExitStack() as stack:
-        factory: ExecutorFactory = local_pool
+        factory: ExecutorFactory = headless_pool
         if args.scheduler:
             factory = stack.enter_context(_dask_executor(args.scheduler))
         scanner = Scanner(

@@ -48,11 +48,13 @@ def worker_memory_limit(workers: int) -> int:
     return int(min(MAX_WORKER_MEMORY, max(MIN_WORKER_MEMORY, 0.6 * total / max(workers, 1))))
 
 
-def init_worker(settings: Settings, memory_limit: int | None) -> None:
+def init_worker(
+    settings: Settings, memory_limit: int | None, niceness: int = WORKER_NICENESS
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_scan()
     with contextlib.suppress(OSError, AttributeError):
-        os.nice(WORKER_NICENESS)
+        os.nice(niceness)
     if memory_limit and sys.platform.startswith("linux"):
         import resource
 
@@ -91,13 +93,19 @@ def process_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def local_pool(settings: Settings) -> ProcessPoolExecutor:
+def local_pool(settings: Settings, niceness: int = WORKER_NICENESS) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=settings.workers,
         mp_context=process_context(),
         initializer=init_worker,
-        initargs=(settings, worker_memory_limit(settings.workers)),
+        initargs=(settings, worker_memory_limit(settings.workers), niceness),
     )
+
+
+def headless_pool(settings: Settings) -> ProcessPoolExecutor:
+    """`album scan`'s pool: no window to keep responsive, so its workers keep the priority the
+    user started the command with (`nice album scan` still lowers it)."""
+    return local_pool(settings, niceness=0)
 
 
 def worker_ready() -> int:
@@ -124,6 +132,7 @@ class WarmPool:
     `give_back` keeps a pool that finished its scan for the next one. A cancelled or crashed
     scan's pool is stopped instead (its workers may still be busy), and the next `start` or
     `take` makes a new one. Idle workers cost memory, not CPU: they wait on their queue.
+    One lock around it all: a scan that starts while the pool is starting gets that pool.
     """
 
     def __init__(self) -> None:
@@ -135,33 +144,26 @@ class WarmPool:
         with self._lock:
             if self._executor is not None and self._workers == settings.workers:
                 return
-            old, self._executor = self._executor, None
-        if old is not None:
-            stop_now(old)
-        executor = local_pool(settings)
-        warm_up(executor, settings.workers)
-        with self._lock:
-            self._executor, self._workers = executor, settings.workers
+            if self._executor is not None:
+                stop_now(self._executor)
+            self._executor = self._started(settings)
+            self._workers = settings.workers
 
     def take(self, settings: Settings) -> Executor:
         with self._lock:
             executor, self._executor = self._executor, None
-            workers = self._workers
-        if executor is not None and workers == settings.workers:
-            return executor
-        if executor is not None:
-            stop_now(executor)
-        executor = local_pool(settings)
-        warm_up(executor, settings.workers)
-        return executor
+            if executor is not None and self._workers == settings.workers:
+                return executor
+            if executor is not None:
+                stop_now(executor)
+            return self._started(settings)
 
-    def give_back(self, executor: Executor, *, reusable: bool) -> None:
-        if reusable and isinstance(executor, ProcessPoolExecutor):
-            workers = getattr(executor, "_max_workers", 0)
-            with self._lock:
-                if self._executor is None:
-                    self._executor, self._workers = executor, workers
-                    return
+    def give_back(self, executor: Executor, reusable: bool) -> None:
+        with self._lock:
+            if reusable and self._executor is None and isinstance(executor, ProcessPoolExecutor):
+                self._executor = executor
+                self._workers = getattr(executor, "_max_workers", 0)
+                return
         stop_now(executor)
 
     @property
@@ -174,6 +176,12 @@ class WarmPool:
             executor, self._executor = self._executor, None
         if executor is not None:
             stop_now(executor)
+
+    @staticmethod
+    def _started(settings: Settings) -> ProcessPoolExecutor:
+        executor = local_pool(settings)
+        warm_up(executor, settings.workers)
+        return executor
 
 
 def stop_now(executor: Executor) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from album.config import Settings
 from album.people.service import PeopleService
 from album.people.update import update_people
+from album.scan.pool import WarmPool
 from album.scan.runner import Scanner, ScanProgress, ScanReport
 from album.scan.writer import Committed
 from album.store import settings as stored_settings
@@ -53,6 +54,15 @@ class Backend(QObject):
         self._commit_from_thread.connect(self._after_commit)
         self._regroup_timer = QTimer(self, singleShot=True)
         self._regroup_timer.timeout.connect(lambda: self._update_people(recluster=True))
+        # Workers started, models loaded, before any folder is dropped (once the event loop runs,
+        # so the final settings are known): no scan waits for them.
+        self._pool = WarmPool()
+        QTimer.singleShot(0, self._warm_pool)
+
+    def _warm_pool(self) -> None:
+        pool, settings = self._pool, self.settings
+        if not self.jobs.closed:
+            self.jobs.read(lambda: pool.start(settings))
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -126,6 +136,8 @@ class Backend(QObject):
         self._scanner = Scanner(
             self.library_path,
             self.settings,
+            executor_factory=self._pool.take,
+            executor_release=self._pool.give_back,
             on_progress=self._progress_from_thread.emit,
             on_commit=self._commit_from_thread.emit,
             reanalyze=reanalyze,
@@ -163,6 +175,7 @@ class Backend(QObject):
 
     def _scan_done(self, report: ScanReport) -> None:
         self._scanner = None
+        self._warm_pool()  # a cancelled scan stopped its workers: start the next ones
         self._regroup_timer.stop()
         self._update_people(recluster=True)
         self.scan_finished.emit(report)
@@ -204,6 +217,7 @@ class Backend(QObject):
 
     def save_settings(self, settings: Settings) -> None:
         self.settings = settings
+        self._warm_pool()
         path = self.library_path
         self.jobs.write(lambda: stored_settings.save(thread_library(path), settings))
 
@@ -219,6 +233,7 @@ class Backend(QObject):
     def shutdown(self) -> None:
         self.cancel_scan()
         self.jobs.close(10_000)
+        self._pool.close()
 
 
 class _Stepped:
