@@ -139,6 +139,7 @@ class WarmPool:
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
         self._workers = 0
+        self._warming: list[Future[int]] = []
 
     def start(self, settings: Settings) -> None:
         with self._lock:
@@ -146,7 +147,8 @@ class WarmPool:
                 return
             if self._executor is not None:
                 stop_now(self._executor)
-            self._executor = self._started(settings)
+            self._executor = local_pool(settings)
+            self._warming = warm_up(self._executor, settings.workers)
             self._workers = settings.workers
 
     def take(self, settings: Settings) -> Executor:
@@ -156,7 +158,9 @@ class WarmPool:
                 return executor
             if executor is not None:
                 stop_now(executor)
-            return self._started(settings)
+            executor = local_pool(settings)
+            warm_up(executor, settings.workers)
+            return executor
 
     def give_back(self, executor: Executor, reusable: bool) -> None:
         with self._lock:
@@ -168,20 +172,15 @@ class WarmPool:
 
     @property
     def ready(self) -> bool:
+        """Every worker started and its models loaded: a scan now starts at full speed."""
         with self._lock:
-            return self._executor is not None
+            return self._executor is not None and all(f.done() for f in self._warming)
 
     def close(self) -> None:
         with self._lock:
             executor, self._executor = self._executor, None
         if executor is not None:
             stop_now(executor)
-
-    @staticmethod
-    def _started(settings: Settings) -> ProcessPoolExecutor:
-        executor = local_pool(settings)
-        warm_up(executor, settings.workers)
-        return executor
 
 
 def stop_now(executor: Executor) -> None:

@@ -126,6 +126,11 @@ class Backend(QObject):
     # -- scanning --------------------------------------------------------------------------
 
     @property
+    def workers_ready(self) -> bool:
+        """The warm pool is up: a scan started now waits for no worker to start."""
+        return self._pool.ready
+
+    @property
     def scanning(self) -> bool:
         return self._scanner is not None
 
