@@ -45,10 +45,6 @@ COARSE_SIDE = 1000
 FINE_PIXELS = 13_000_000
 BAND_MARGIN = 1.0  # face heights searched above and below the small faces of a band
 ENCODE_SIDE = 100
-# A coarse-pass near miss scoring this much (below the detector's 0) is looked at again, closer,
-# in a tile around it: HOG scores near 0 move with the scale, and the naive loop searches at 2x.
-CANDIDATE_SCORE = -0.4
-MAX_CANDIDATES = 6
 DRAFT_SCALES = (1 / 8, 1 / 4, 1 / 2)
 DRAFT_SLACK = 1.2  # a draft scale this much finer than asked for is used as it is
 STAGES = ("decode", "detect", "refine", "encode")
@@ -224,8 +220,9 @@ class _Found:
 
 
 def coarse_scale(side: int, settings: Settings) -> float:
-    """The first pass's scale: about COARSE_SIDE pixels, snapped to a JPEG draft scale when
-    one is close (the decoder then hands over the detection picture as it is)."""
+    """The first pass's scale: about COARSE_SIDE pixels (small photos enlarged up to
+    max_upscale, as the naive loop's 2x does), snapped to a JPEG draft scale when one is close:
+    the decoder then hands over the detection picture as it is."""
     scale = min(settings.max_upscale, min(COARSE_SIDE, settings.detect_side) / side)
     for draft in DRAFT_SCALES:
         if scale <= draft <= scale * DRAFT_SLACK:
@@ -276,50 +273,16 @@ def _search(
 ) -> list[_Found]:
     """The photo's detection plan: coarse pass, then finer passes only where they can pay."""
     clock.lap("decode")
-    seen = _pass(engine, pictures, coarse, threshold=CANDIDATE_SCORE)
-    found = [f for f in seen if f.det.score >= 0]
-    near_misses = sorted((f for f in seen if f.det.score < 0), key=lambda f: -f.det.score)
+    found = _pass(engine, pictures, coarse)
     clock.lap("detect")
     finest = finest_scale(pictures.width * pictures.height, settings)
     if not found and finest >= coarse * REFINE_MIN_GAIN:
         # Large enough to hold faces the coarse pass cannot see: one closer look at it all.
         found = _pass(engine, pictures, finest)
-        near_misses = []
     if settings.refine_small_faces:
         found = _refine_bands(engine, pictures, found, settings)
-        found = _verify(engine, pictures, found, near_misses[:MAX_CANDIDATES], settings)
     clock.lap("refine")
     return found
-
-
-def _verify(
-    engine: FaceEngine,
-    pictures: _Pictures,
-    found: list[_Found],
-    near_misses: list[_Found],
-    settings: Settings,
-) -> list[_Found]:
-    """Search a tile around each near miss (three of its sides wide) at twice its scale."""
-    finer: list[_Found] = []
-    for miss in near_misses:
-        if any(iou(_as_box(miss.det), _as_box(f.det)) >= 0.3 for f in [*found, *finer]):
-            continue
-        scale = min(settings.max_upscale, 2 * miss.scale)
-        if scale < miss.scale * REFINE_MIN_GAIN:
-            continue
-        d, side = miss.det, miss.det.side
-        box = (
-            max(0, int(d.left - side)),
-            max(0, int(d.top - side)),
-            min(pictures.width, int(d.right + side + 1)),
-            min(pictures.height, int(d.bottom + side + 1)),
-        )
-        finer.extend(_pass(engine, pictures, scale, box))
-    if not finer:
-        return found
-    merged = _merge([f.det for f in found], [f.det for f in finer])
-    by_det = {id(f.det): f for f in [*finer, *found]}
-    return [by_det[id(d)] for d in merged]
 
 
 def _pass(
@@ -327,7 +290,6 @@ def _pass(
     pictures: _Pictures,
     scale: float,
     box: tuple[int, int, int, int] | None = None,
-    threshold: float = 0.0,
 ) -> list[_Found]:
     """Faces in the photo (or `box`) searched at `scale`. Above 1x the picture is doubled by
     dlib itself, as the naive loop's upsample does: detections near the threshold then agree."""
@@ -335,7 +297,7 @@ def _pass(
     searched = scale / (1 + upsample)  # dlib reports boxes in the picture it was given
     pixels, (left, top) = pictures.region(searched, box)
     found = []
-    for d in engine.detect(pixels, upsample, threshold):
+    for d in engine.detect(pixels, upsample):
         det = Detection(
             d.left / searched + left,
             d.top / searched + top,
