@@ -170,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
         stack.enter_context(_ctrl_c_cancels(scanner))
         report = scanner.run(roots)
     print(summary(report))
-    if args.timings:
+    if args.timings and report.stages:
         print(stage_line(report))
     if report.cancelled:
         return EXIT_CANCELLED
