@@ -42,7 +42,7 @@ def test_recall_per_face_size_matches_the_naive_loop_on_the_shared_sets(faces: P
     }
     big_hit, big_total = recall(reference, found, (80, None))
     hit, total = recall(reference, found)
-    assert big_total >= 40 and total >= 60, "the sample should hold faces of every size"
+    assert big_total >= 25 and total >= 40, f"too few faces in the sample: {big_total}, {total}"
     assert big_hit / big_total >= BIG_FACES_RECALL, f"80+ px faces: {big_hit}/{big_total}"
     assert hit / total >= ALL_FACES_RECALL, f"all faces: {hit}/{total}"
 
