@@ -32,10 +32,10 @@ def default_workers() -> int:
 class Settings:
     # Detector: "auto" picks the CNN detector on a CUDA build of dlib, HOG otherwise.
     detector: str = "auto"
-    # Long side, in pixels, that detection runs at for large photos. Small photos are
-    # detected at up to `max_upscale` times their size so small faces stay findable.
-    # benchmarks/scan_speed.py picked 3200: 12-MP photos 8.7x the naive loop with 97.6% of its
-    # faces; at 2400 web photos kept only 95.7% of theirs (97.0% at 3200).
+    # Long side, in pixels, that the CNN detector runs at for large photos; the HOG plan's
+    # coarse pass runs at the smaller of this and analyze.COARSE_SIDE (1000) and looks closer
+    # only where faces can hide (album/faces/analyze.py). Small photos are detected at up to
+    # `max_upscale` times their size so small faces stay findable.
     detect_side: int = 3200
     max_upscale: float = 2.0
     # Second, finer detection pass when the first finds faces close to the detector's

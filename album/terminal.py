@@ -32,6 +32,13 @@ def duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def stage_line(report: ScanReport) -> str:
+    """Where the time went, summed over every worker: the split `album scan --timings` prints."""
+    total = sum(report.stages.values()) or 1.0
+    parts = [f"{name} {sec:.1f} s ({sec / total:.0%})" for name, sec in report.stages.items()]
+    return "Stages (seconds of all workers): " + ", ".join(parts)
+
+
 def progress_line(p: ScanProgress) -> str:
     if p.phase == "listing":
         return "Looking for photos…"
@@ -83,6 +90,11 @@ def summary(report: ScanReport) -> str:
     )
     lines.append(f"Faces found: {report.faces} in {report.analyzed} analyzed photos")
     lines.append(f"Time: {duration(report.seconds)} ({report.seconds:.1f} s)")
+    if report.warm_rate and report.first_result is not None:
+        lines.append(
+            f"Speed: {report.warm_rate:.2f} photos/s after warm-up "
+            f"(first photo done {report.first_result:.1f} s after the start)"
+        )
     for root in report.offline_roots:
         lines.append(f"Offline: {display_path(root)} (its photos are kept, marked missing)")
     if report.failed:

@@ -1,6 +1,6 @@
 """How much faster is `album scan` than the loop every face_recognition tutorial writes?
 
-    uv run python benchmarks/scan_speed.py ../shared/faces [--limit N] [--detect-size PX]
+    uv run python benchmarks/scan_speed.py ../shared/faces [--limit N] [--detect-size PX] [--sizes]
 
 For each set of photos it runs, on the same files and in turn:
   (a) the naive loop: face_recognition.load_image_file + face_locations + face_encodings,
@@ -8,11 +8,15 @@ For each set of photos it runs, on the same files and in turn:
   (b) `album scan` into a fresh library, as a subprocess (worker start-up and model loading
       included), then `album export --json` to read its boxes;
 and prints photos/s for each, the ratio b/a, and how many of (a)'s faces (b) also found
-(box IoU >= 0.5).
+(box IoU >= 0.5); then where album's time went (seconds per stage, summed over its workers:
+decode, detect, the finer refine passes, encode, store) and its photos/s after warm-up.
+`--sizes` adds the recall per face size (the long side of (a)'s box in the original's pixels):
+the issue's goals are >= 99% for faces of 80 px and more, >= 97% for all.
 
 Sets, when FOLDER is ../shared/faces: "12mp" (web photos upscaled to 4000 px, what phones
-write: made once under $TMPDIR/album-bench), "web" (web-celebs, photos of every size) and
-"group" (group-photos/mixed, small faces). Any other FOLDER is one set.
+write: made once under $TMPDIR/album-bench), "web" (web-celebs, photos of every size),
+"group" (group-photos/mixed, small faces) and "lfw" (lfw-62x10, 250 px portraits). Any other
+FOLDER is one set.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -35,6 +40,7 @@ from album.faces.analyze import iou  # noqa: E402
 from album.imaging import is_photo  # noqa: E402
 
 PHONE_SIDE = 4000
+SIZE_BANDS = ((0, 40), (40, 80), (80, 160), (160, None))
 
 
 def naive(files: list[Path]) -> tuple[float, dict[str, list[tuple[int, int, int, int]]]]:
@@ -54,12 +60,21 @@ def naive(files: list[Path]) -> tuple[float, dict[str, list[tuple[int, int, int,
     return time.perf_counter() - started, boxes
 
 
-def album_scan(folder: Path, extra: list[str]) -> tuple[float, dict[str, list[list[int]]]]:
+def album_scan(
+    folder: Path, extra: list[str]
+) -> tuple[float, dict[str, list[list[int]]], dict[str, float]]:
+    """Seconds, boxes per photo, and the scan's own account (stage seconds, warm photos/s)."""
     with tempfile.TemporaryDirectory() as tmp:
         library = Path(tmp) / "bench.db"
         command = [sys.executable, "-m", "album", "scan", str(folder), "--library", str(library)]
         started = time.perf_counter()
-        subprocess.run([*command, "--quiet", *extra], check=True, cwd=REPO, capture_output=True)
+        done = subprocess.run(
+            [*command, "--quiet", "--timings", *extra],
+            check=True,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+        )
         elapsed = time.perf_counter() - started
         exported = subprocess.run(
             [sys.executable, "-m", "album", "export", "--json", "--library", str(library)],
@@ -69,7 +84,16 @@ def album_scan(folder: Path, extra: list[str]) -> tuple[float, dict[str, list[li
             text=True,
         )
     data = json.loads(exported.stdout)
-    return elapsed, {p["path"]: [f["box"] for f in p["faces"]] for p in data["photos"]}
+    boxes = {p["path"]: [f["box"] for f in p["faces"]] for p in data["photos"]}
+    return elapsed, boxes, scan_account(done.stdout)
+
+
+def scan_account(summary: str) -> dict[str, float]:
+    """The stage seconds and the photos/s after warm-up that `album scan --timings` printed."""
+    account = {m[1]: float(m[2]) for m in re.finditer(r"(\w+) ([\d.]+) s \(", summary)}
+    warm = re.search(r"Speed: ([\d.]+) photos/s after warm-up", summary)
+    account["warm"] = float(warm[1]) if warm else 0.0
+    return account
 
 
 def phone_sized(sources: list[Path], folder: Path) -> Path:
@@ -104,7 +128,12 @@ def sets(root: Path, limit: int | None) -> dict[str, Path]:
     chosen = {"12mp": phone_sized(sources, cache)}
     if limit:
         # A smaller copy of each set, as links, so (a) and (b) see the same files.
-        for name, files in (("web", web[:: max(1, len(web) // limit)]), ("group", group[:limit])):
+        lfw = photo_files(root / "lfw-62x10")
+        for name, files in (
+            ("web", web[:: max(1, len(web) // limit)]),
+            ("group", group[:limit]),
+            ("lfw", lfw[:: max(1, len(lfw) // limit)]),
+        ):
             folder = cache.parent / f"{name}-{limit}"
             folder.mkdir(exist_ok=True)
             for f in files:
@@ -115,17 +144,31 @@ def sets(root: Path, limit: int | None) -> dict[str, Path]:
     else:
         chosen["web"] = root / "web-celebs"
         chosen["group"] = root / "group-photos" / "mixed"
+        chosen["lfw"] = root / "lfw-62x10"
     return chosen
 
 
-def recall(reference: dict[str, list], found: dict[str, list]) -> tuple[int, int]:
+def recall(
+    reference: dict[str, list], found: dict[str, list], band: tuple[int, int | None] = (0, None)
+) -> tuple[int, int]:
+    """How many of the reference's faces whose long side is in `band` `found` also has."""
+    low, high = band
     total = hit = 0
     for path, boxes in reference.items():
         ours = found.get(os.path.abspath(path), [])
         for box in boxes:
+            top, right, bottom, left = box
+            side = max(right - left, bottom - top)
+            if side < low or (high is not None and side >= high):
+                continue
             total += 1
             hit += any(iou(box, tuple(b)) >= 0.5 for b in ours)
     return hit, total
+
+
+def band_name(band: tuple[int, int | None]) -> str:
+    low, high = band
+    return f"{low}+ px" if high is None else f"{low}-{high} px"
 
 
 def main() -> None:
@@ -135,6 +178,9 @@ def main() -> None:
     parser.add_argument("--detect-size", type=int, help="passed to album scan")
     parser.add_argument("--workers", type=int, help="passed to album scan")
     parser.add_argument("--only", help="comma-separated set names")
+    parser.add_argument(
+        "--sizes", action="store_true", help="recall per face size band (80 px and more, ...)"
+    )
     args = parser.parse_args()
     extra = []
     if args.detect_size:
@@ -145,10 +191,12 @@ def main() -> None:
     if args.only:
         chosen = {k: v for k, v in chosen.items() if k in args.only.split(",")}
     rows = []
+    accounts = []
+    sized = []
     for name, folder in chosen.items():
         files = photo_files(folder)
         naive_seconds, naive_boxes = naive(files)
-        album_seconds, album_boxes = album_scan(folder, extra)
+        album_seconds, album_boxes, account = album_scan(folder, extra)
         hit, total = recall(naive_boxes, album_boxes)
         rows.append(
             (
@@ -162,6 +210,9 @@ def main() -> None:
                 hit / total if total else 1.0,
             )
         )
+        accounts.append((name, account))
+        bands = [(80, None), *SIZE_BANDS]
+        sized.append((name, [recall(naive_boxes, album_boxes, band) for band in bands]))
         print(f"{name}: done", file=sys.stderr)
     print(f"\nscan speed, {os.cpu_count()} cores, album options: {' '.join(extra) or 'defaults'}\n")
     header = "| set | photos | naive photos/s | album photos/s | album / naive | naive faces "
@@ -171,6 +222,21 @@ def main() -> None:
         print(
             f"| {name} | {n} | {a:.2f} | {b:.2f} | {ratio:.1f}x | {total} | {ours} | {found:.1%} |"
         )
+    stages = ("decode", "detect", "refine", "encode", "store")
+    print("\nwhere album's time went (seconds, all workers together)\n")
+    print("| set | " + " | ".join(stages) + " | album photos/s after warm-up |")
+    print("|---|" + "---|" * (len(stages) + 1))
+    for name, account in accounts:
+        cells = " | ".join(f"{account.get(stage, 0.0):.1f}" for stage in stages)
+        print(f"| {name} | {cells} | {account['warm']:.2f} |")
+    if args.sizes:
+        bands = [(80, None), *SIZE_BANDS]
+        print("\nnaive faces album found, by face size in the original (found / naive)\n")
+        print("| set | " + " | ".join(band_name(b) for b in bands) + " |")
+        print("|---|" + "---|" * len(bands))
+        for name, counts in sized:
+            cells = " | ".join(f"{h / t:.1%} ({h}/{t})" if t else "-" for h, t in counts)
+            print(f"| {name} | {cells} |")
 
 
 if __name__ == "__main__":

@@ -25,9 +25,10 @@ find_uv() {
 }
 
 sync_env() {
-    # A CUDA build of dlib (scripts/use-cuda-dlib) replaces the CPU wheel: keep it.
+    # A CUDA or BLAS build of dlib (scripts/use-cuda-dlib, use-fast-dlib) replaces the CPU
+    # wheel: keep it.
     local args=(--frozen --quiet)
-    if [ -f "$ROOT/.venv/.album-cuda-dlib" ]; then
+    if [ -f "$ROOT/.venv/.album-cuda-dlib" ] || [ -f "$ROOT/.venv/.album-fast-dlib" ]; then
         args+=(--inexact --no-install-package dlib-bin)
     elif [ "${1:-}" = "--app" ]; then
         args+=(--inexact)  # leave the test tools alone if ./run-tests installed them

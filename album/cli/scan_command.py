@@ -67,6 +67,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="do not read the face names other programs wrote (XMP regions, sidecars, Picasa)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--timings", action="store_true", help="also print the seconds spent per stage"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -155,11 +158,11 @@ def _is_main_thread() -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from album.people.update import update_people
-    from album.scan.pool import local_pool
+    from album.scan.pool import headless_pool
     from album.scan.runner import Scanner
     from album.store import file_names, photos
     from album.store.library import Library
-    from album.terminal import ProgressPrinter, summary
+    from album.terminal import ProgressPrinter, stage_line, summary
 
     path = library_path(args)
     with Library.open(path) as library:
@@ -169,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
         raise usage_error("the library file cannot be one of the paths to scan")
     printer = None if args.quiet else ProgressPrinter(sys.stderr)
     with contextlib.ExitStack() as stack:
-        factory: ExecutorFactory = local_pool
+        factory: ExecutorFactory = headless_pool
         if args.scheduler:
             factory = stack.enter_context(_dask_executor(args.scheduler))
         scanner = Scanner(
@@ -183,6 +186,8 @@ def run(args: argparse.Namespace) -> int:
         stack.enter_context(_ctrl_c_cancels(scanner))
         report = scanner.run(roots)
     print(summary(report))
+    if args.timings and report.stages:
+        print(stage_line(report))
     if report.cancelled:
         return EXIT_CANCELLED
     if report.analyzed or report.moved or report.missing:

@@ -4,11 +4,19 @@ It is a pure function of the file and the settings, so it runs on any
 `concurrent.futures.Executor`: the local process pool or a Dask cluster's executor. Workers never
 touch the library; the scan's single writer stores what comes back.
 
-Detection runs on a resized copy whose scale is picked per photo: large photos shrink to
-`detect_side` (HOG cost grows with pixels, and a 12-megapixel photo's faces are large), small ones
-grow up to `max_upscale` (the HOG window is 80 px, so small faces need more pixels). When the
-first pass finds faces near that smallest size, a group photo probably holds smaller ones too, and
-a second pass at twice the scale looks for them.
+With the HOG detector each photo gets a detection plan chosen from its size, because HOG's cost
+grows with the pixels it searches and a phone photo's faces are large:
+- a coarse pass over the whole photo at about `COARSE_SIDE` pixels, decoded at that size by the
+  JPEG decoder itself (draft scale 1/2, 1/4 or 1/8: almost free) rather than decoded at 12 MP and
+  shrunk;
+- a photo where the coarse pass found nothing, yet large enough to hold faces it cannot see (the
+  HOG window is 80 px), is searched once more as a whole at the finest scale whose picture stays
+  under `FINE_PIXELS` (so never a 30-megapixel picture);
+- faces found near the smallest size a pass can see suggest smaller ones beside them (the rows of
+  a group photo): the bands of the photo around them are searched at twice that scale.
+Faces are encoded from the smallest decoded picture where they are at least `ENCODE_SIDE` pixels
+(dlib's face chip is 150 px, the face about 100 of them), decoding a finer one only when needed.
+The CNN detector (a CUDA build of dlib) keeps one batched pass per photo at `detect_side`.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import multiprocessing
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +43,14 @@ from album.interop.name_faces import ImportedNames, name_faces, read_names
 REFINE_BELOW = 1.6
 # A refining pass must look at least this much closer to be worth its cost.
 REFINE_MIN_GAIN = 1.5
+# The HOG plan (see the module's docstring); benchmarks/scan_speed.py --sizes measured them.
+COARSE_SIDE = 1000
+FINE_PIXELS = 13_000_000
+BAND_MARGIN = 1.0  # face heights searched above and below the small faces of a band
+ENCODE_SIDE = 100
+DRAFT_SCALES = (1 / 8, 1 / 4, 1 / 2)
+DRAFT_SLACK = 1.2  # a draft scale this much finer than asked for is used as it is
+STAGES = ("decode", "detect", "refine", "encode")
 HASH_BYTES = 16
 FAULT_CRASH_ENV = "ALBUM_FAULT_CRASH"
 
@@ -71,6 +88,8 @@ class PhotoAnalysis:
     names: ImportedNames | None = None  # names the photo's files gave its faces
     file_names: FileNames | None = None  # read with the file; turned into `names`
     names_state: str | None = None
+    # Worker seconds spent per stage (STAGES), for the scan's summary and the benchmark.
+    stages: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -102,6 +121,14 @@ def analyze_photo(path: str | Path, settings: Settings) -> PhotoAnalysis:
 def analyze_photos(paths: list[str | Path], settings: Settings) -> list[PhotoAnalysis]:
     """Analyze several photos; with the CNN detector their first detection pass is one batch."""
     engine = engine_for(settings)
+    if engine.detector_name == "hog":
+        return [_analyze_planned(engine, path, settings) for path in paths]
+    return _analyze_batched(engine, paths, settings)
+
+
+def _analyze_batched(
+    engine: FaceEngine, paths: list[str | Path], settings: Settings
+) -> list[PhotoAnalysis]:
     started = time.perf_counter()
     results: list[PhotoAnalysis] = []
     loaded: list[tuple[PhotoAnalysis, Photo, float, np.ndarray]] = []
@@ -121,7 +148,12 @@ def analyze_photos(paths: list[str | Path], settings: Settings) -> list[PhotoAna
     for (result, photo, scale, _), detections in zip(loaded, found, strict=True):
         try:
             _finish(engine, settings, result, photo, scale, detections)
-            _name_faces(engine, settings, result, photo)
+            _name_faces(
+                result,
+                photo.width,
+                photo.height,
+                lambda box, photo=photo: _encode_box(engine, settings, photo, box),
+            )
         except MemoryError:
             result.error = "not enough memory to analyze this photo"
             result.faces = []
@@ -129,6 +161,235 @@ def analyze_photos(paths: list[str | Path], settings: Settings) -> list[PhotoAna
     for result in results:
         result.seconds = elapsed
     return results
+
+
+class _Stopwatch:
+    """Adds the seconds since the last call to a stage of `stages`."""
+
+    def __init__(self, stages: dict[str, float]) -> None:
+        self.stages = stages
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.stages[stage] = self.stages.get(stage, 0.0) + now - self.last
+        self.last = now
+
+
+class _Pictures:
+    """One photo's bytes and the pictures decoded from them so far, smallest first.
+
+    Coordinates are the upright original's pixels; a picture at `scale` has scale x as many.
+    """
+
+    def __init__(self, path: Path, data: bytes, width: int, height: int, max_pixels: int) -> None:
+        self.path, self.data, self.max_pixels = path, data, max_pixels
+        self.width, self.height = width, height
+        self.decoded: list[Photo] = []
+
+    @property
+    def side(self) -> int:
+        return max(self.width, self.height)
+
+    def at_least(self, scale: float) -> Photo:
+        """A decoded picture with at least `scale` (or all the photo's pixels)."""
+        wanted = min(scale, 1.0)
+        for photo in self.decoded:
+            if photo.scale >= wanted * 0.999 or photo.scale >= 1:
+                return photo
+        needed = None if wanted >= 1 else max(1, int(self.side * wanted + 0.999))
+        photo = open_photo(self.path, self.data, min_side=needed, max_pixels=self.max_pixels)
+        if not self.decoded:  # the header's size can disagree with the decoded one
+            self.width, self.height = photo.width, photo.height
+        self.decoded = sorted([*self.decoded, photo], key=lambda p: p.scale)
+        return photo
+
+    def for_box(self, box: tuple[int, int, int, int]) -> Photo:
+        """A picture sharp enough to encode the face in `box` (top, right, bottom, left)."""
+        top, right, bottom, left = box
+        return self.at_least(ENCODE_SIDE / max(right - left, bottom - top, 1))
+
+    def region(
+        self, scale: float, box: tuple[int, int, int, int] | None = None
+    ) -> tuple[np.ndarray, tuple[int, int]]:
+        """Pixels of `box` (left, top, right, bottom; None: all) at `scale`, and where the
+        returned picture's top-left corner lies in the original."""
+        photo = self.at_least(scale)
+        left, top, right, bottom = box or (0, 0, self.width, self.height)
+        image = photo.image
+        if box is not None:
+            f = photo.scale
+            image = image.crop(
+                (round(left * f), round(top * f), round(right * f), round(bottom * f))
+            )
+        factor = scale / photo.scale
+        if abs(factor - 1) > 0.01:
+            size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+            image = image.resize(size, Image.Resampling.BILINEAR)
+        return np.asarray(image), (left, top)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A detection in the original's pixels, and the scale of the pass that found it."""
+
+    det: Detection
+    scale: float
+
+
+def coarse_scale(side: int, settings: Settings) -> float:
+    """The first pass's scale: about COARSE_SIDE pixels (small photos enlarged up to
+    max_upscale, as the naive loop's 2x does), snapped to a JPEG draft scale when one is close:
+    the decoder then hands over the detection picture as it is."""
+    scale = min(settings.max_upscale, min(COARSE_SIDE, settings.detect_side) / side)
+    for draft in DRAFT_SCALES:
+        if scale <= draft <= scale * DRAFT_SLACK:
+            return draft
+    return scale
+
+
+def finest_scale(pixels: int, settings: Settings) -> float:
+    """The finest scale a whole-photo pass may search: under FINE_PIXELS, at most max_upscale."""
+    return min(settings.max_upscale, (FINE_PIXELS / max(pixels, 1)) ** 0.5)
+
+
+def _analyze_planned(engine: FaceEngine, path: str | Path, settings: Settings) -> PhotoAnalysis:
+    _fault_hook(path)
+    result = PhotoAnalysis(
+        path=str(path), detector=engine.detector_name, fingerprint=settings.fingerprint()
+    )
+    started = time.perf_counter()
+    clock = _Stopwatch(result.stages)
+    try:
+        data, stat = read_file(Path(path))
+        result.size, result.mtime_ns = stat.st_size, stat.st_mtime_ns
+        result.content_hash = content_hash(data)
+        if settings.import_names:
+            result.file_names, result.names_state = read_names(Path(path), data)
+        width, height = oriented_size(path, data)
+        pictures = _Pictures(Path(path), data, width, height, settings.max_pixels)
+        coarse = coarse_scale(pictures.side, settings)
+        first = pictures.at_least(coarse)
+        result.width, result.height, result.taken_at = first.width, first.height, first.taken_at
+        found = _search(engine, pictures, coarse, settings, clock)
+        _encode(engine, pictures, found, settings, result)
+        _name_faces(
+            result,
+            pictures.width,
+            pictures.height,
+            lambda box: _encode_box(engine, settings, pictures.for_box(box), box),
+        )
+        clock.lap("encode")
+    except PhotoError as exc:
+        result.error = str(exc)
+        result.faces = []
+    except MemoryError:
+        result.error = "not enough memory to analyze this photo"
+        result.faces = []
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _search(
+    engine: FaceEngine,
+    pictures: _Pictures,
+    coarse: float,
+    settings: Settings,
+    clock: _Stopwatch,
+) -> list[_Found]:
+    """The photo's detection plan: coarse pass, then finer passes only where they can pay."""
+    clock.lap("decode")
+    found = _pass(engine, pictures, coarse)
+    clock.lap("detect")
+    finest = finest_scale(pictures.width * pictures.height, settings)
+    if not found and finest >= coarse * REFINE_MIN_GAIN:
+        # Large enough to hold faces the coarse pass cannot see: one closer look at it all.
+        found = _pass(engine, pictures, finest)
+    if settings.refine_small_faces:
+        found = _refine_bands(engine, pictures, found, settings)
+    clock.lap("refine")
+    return found
+
+
+def _pass(
+    engine: FaceEngine,
+    pictures: _Pictures,
+    scale: float,
+    box: tuple[int, int, int, int] | None = None,
+) -> list[_Found]:
+    """Faces in the photo (or `box`) searched at `scale`. Above 1x the picture is doubled by
+    dlib itself, as the naive loop's upsample does: detections near the threshold then agree."""
+    upsample = 1 if scale > 1.001 else 0
+    searched = scale / (1 + upsample)  # dlib reports boxes in the picture it was given
+    pixels, (left, top) = pictures.region(searched, box)
+    found = []
+    for d in engine.detect(pixels, upsample):
+        det = Detection(
+            d.left / searched + left,
+            d.top / searched + top,
+            d.right / searched + left,
+            d.bottom / searched + top,
+            d.score,
+        )
+        found.append(_Found(det, scale))
+    return found
+
+
+def _refine_bands(
+    engine: FaceEngine, pictures: _Pictures, found: list[_Found], settings: Settings
+) -> list[_Found]:
+    """Search the horizontal bands around faces found near their pass's smallest size again,
+    at twice that scale: a group's far faces sit in the rows beside its near ones."""
+    small = [f for f in found if f.det.side * f.scale < HOG_WINDOW * REFINE_BELOW]
+    if not small:
+        return found
+    scale = min(settings.max_upscale, 2 * min(f.scale for f in small))
+    if scale < max(f.scale for f in small) * REFINE_MIN_GAIN:
+        return found
+    bands: list[list[float]] = []
+    for f in sorted(small, key=lambda f: f.det.top):
+        height = f.det.bottom - f.det.top
+        top, bottom = f.det.top - BAND_MARGIN * height, f.det.bottom + BAND_MARGIN * height
+        if bands and top <= bands[-1][1]:
+            bands[-1][1] = max(bands[-1][1], bottom)
+        else:
+            bands.append([top, bottom])
+    rows = sum(min(b, pictures.height) - max(t, 0) for t, b in bands)
+    # Never more than FINE_PIXELS: a band as wide as a 30 MP photo is searched less closely.
+    scale = min(scale, (FINE_PIXELS / max(rows * pictures.width, 1)) ** 0.5)
+    if scale < max(f.scale for f in small) * REFINE_MIN_GAIN:
+        return found
+    finer: list[_Found] = []
+    for top, bottom in bands:
+        box = (0, max(0, int(top)), pictures.width, min(pictures.height, int(bottom + 1)))
+        if box[3] - box[1] >= HOG_WINDOW / scale:
+            finer.extend(_pass(engine, pictures, scale, box))
+    merged = _merge([f.det for f in finer], [f.det for f in found])
+    by_det = {id(f.det): f for f in [*finer, *found]}
+    return [by_det[id(d)] for d in merged]
+
+
+def _encode(
+    engine: FaceEngine,
+    pictures: _Pictures,
+    found: list[_Found],
+    settings: Settings,
+    result: PhotoAnalysis,
+) -> None:
+    """Descriptors and crops, each face from the smallest picture where it is ENCODE_SIDE px;
+    all faces of one picture in one call."""
+    groups: dict[int, tuple[Photo, list[Detection]]] = {}
+    for f in found:
+        photo = pictures.at_least(ENCODE_SIDE / max(f.det.side, 1))
+        groups.setdefault(id(photo), (photo, []))[1].append(f.det)
+    for photo, dets in groups.values():
+        local = [d.scaled(photo.scale) for d in dets]
+        embeddings = engine.encode(photo.pixels(), local)
+        for det, near, embedding in zip(dets, local, embeddings, strict=True):
+            box = _clamped_box(det, pictures.width, pictures.height)
+            near_box = (round(near.top), round(near.right), round(near.bottom), round(near.left))
+            crop = square_crop(photo.image, near_box, settings.crop_size)
+            result.faces.append(FaceFound(box=box, score=det.score, embedding=embedding, crop=crop))
 
 
 def _fault_hook(path: str | Path) -> None:
@@ -170,18 +431,22 @@ def _encode_box(
 
 
 def _name_faces(
-    engine: FaceEngine, settings: Settings, result: PhotoAnalysis, photo: Photo
+    result: PhotoAnalysis,
+    width: int,
+    height: int,
+    encode: Callable[[tuple[int, int, int, int]], FaceFound],
 ) -> None:
-    """Names from the photo's XMP, sidecars and Picasa file (album.interop) on its faces."""
+    """Names from the photo's XMP, sidecars and Picasa file (album.interop) on its faces;
+    `encode` makes a face of a named region the detector missed."""
     if result.file_names is None or result.names_state is None:
         return
     result.names = name_faces(
         result.file_names,
         result.names_state,
         result.faces,  # type: ignore[arg-type]
-        photo.width,
-        photo.height,
-        lambda box: _encode_box(engine, settings, photo, box),
+        width,
+        height,
+        encode,
         result.mtime_ns,
     )
     result.file_names = None

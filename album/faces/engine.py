@@ -77,7 +77,10 @@ class FaceEngine:
         self._encoder = dlib.face_recognition_model_v1(models.face_recognition_model_location())
         self._dlib = dlib
 
-    def detect(self, pixels: np.ndarray) -> list[Detection]:
+    def detect(self, pixels: np.ndarray, upsample: int = 0) -> list[Detection]:
+        """Faces in `pixels`; `upsample` doubles the picture first, dlib's way (HOG only)."""
+        if self.detector_name == "hog":
+            return self._hog_detect(pixels, upsample)
         return self.detect_batch([pixels])[0]
 
     def detect_batch(self, batch: list[np.ndarray]) -> list[list[Detection]]:
@@ -86,8 +89,8 @@ class FaceEngine:
             return [self._hog_detect(pixels) for pixels in batch]
         return self._cnn_detect(batch)
 
-    def _hog_detect(self, pixels: np.ndarray) -> list[Detection]:
-        rects, scores, _ = self._hog.run(pixels, 0, 0.0)
+    def _hog_detect(self, pixels: np.ndarray, upsample: int = 0) -> list[Detection]:
+        rects, scores, _ = self._hog.run(pixels, upsample, 0.0)
         return [
             Detection(r.left(), r.top(), r.right(), r.bottom(), float(s))
             for r, s in zip(rects, scores, strict=True)

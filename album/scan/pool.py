@@ -5,6 +5,10 @@ one, two processes 1.97x). Each worker loads the models once, in its initializer
 Ctrl-C (the scan decides when to stop, and stops them itself); runs at a lower priority so the
 window stays responsive; caps its own memory so one monstrous photo fails alone instead of
 taking the machine down; and exits when its scan is killed, instead of lingering for ever.
+
+Starting workers and loading dlib's models takes seconds; nothing should wait for it. `warm_up`
+makes a pool start every worker at once (the CLI calls it before it walks the folders, so both
+happen together), and the window keeps a `WarmPool` whose idle workers wait for the next scan.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 from album.config import Settings
 from album.processes import alive
@@ -44,11 +48,13 @@ def worker_memory_limit(workers: int) -> int:
     return int(min(MAX_WORKER_MEMORY, max(MIN_WORKER_MEMORY, 0.6 * total / max(workers, 1))))
 
 
-def init_worker(settings: Settings, memory_limit: int | None) -> None:
+def init_worker(
+    settings: Settings, memory_limit: int | None, niceness: int = WORKER_NICENESS
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_scan()
     with contextlib.suppress(OSError, AttributeError):
-        os.nice(WORKER_NICENESS)
+        os.nice(niceness)
     if memory_limit and sys.platform.startswith("linux"):
         import resource
 
@@ -87,13 +93,94 @@ def process_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def local_pool(settings: Settings) -> ProcessPoolExecutor:
+def local_pool(settings: Settings, niceness: int = WORKER_NICENESS) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=settings.workers,
         mp_context=process_context(),
         initializer=init_worker,
-        initargs=(settings, worker_memory_limit(settings.workers)),
+        initargs=(settings, worker_memory_limit(settings.workers), niceness),
     )
+
+
+def headless_pool(settings: Settings) -> ProcessPoolExecutor:
+    """`album scan`'s pool: no window to keep responsive, so its workers keep the priority the
+    user started the command with (`nice album scan` still lowers it)."""
+    return local_pool(settings, niceness=0)
+
+
+def worker_ready() -> int:
+    """Nothing to do: a worker that runs it has started and loaded its models."""
+    return os.getpid()
+
+
+def warm_up(executor: Executor, workers: int) -> list[Future[int]]:
+    """Start a local pool's workers now rather than when the first photos arrive.
+
+    A ProcessPoolExecutor starts one worker per task while none is idle, so one trivial task
+    per worker starts them all; each loads the models in its initializer, in parallel with
+    whatever the caller does next. Other executors (Dask's) manage their own workers.
+    """
+    if not isinstance(executor, ProcessPoolExecutor):
+        return []
+    return [executor.submit(worker_ready) for _ in range(workers)]
+
+
+class WarmPool:
+    """The window's worker pool, started at start-up and kept between scans.
+
+    `take` hands a scan the warm pool (or a new one when the number of workers changed);
+    `give_back` keeps a pool that finished its scan for the next one. A cancelled or crashed
+    scan's pool is stopped instead (its workers may still be busy), and the next `start` or
+    `take` makes a new one. Idle workers cost memory, not CPU: they wait on their queue.
+    One lock around it all: a scan that starts while the pool is starting gets that pool.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._workers = 0
+        self._warming: list[Future[int]] = []
+
+    def start(self, settings: Settings) -> None:
+        with self._lock:
+            if self._executor is not None and self._workers == settings.workers:
+                return
+            if self._executor is not None:
+                stop_now(self._executor)
+            self._executor = local_pool(settings)
+            self._warming = warm_up(self._executor, settings.workers)
+            self._workers = settings.workers
+
+    def take(self, settings: Settings) -> Executor:
+        with self._lock:
+            executor, self._executor = self._executor, None
+            if executor is not None and self._workers == settings.workers:
+                return executor
+            if executor is not None:
+                stop_now(executor)
+            executor = local_pool(settings)
+            warm_up(executor, settings.workers)
+            return executor
+
+    def give_back(self, executor: Executor, reusable: bool) -> None:
+        with self._lock:
+            if reusable and self._executor is None and isinstance(executor, ProcessPoolExecutor):
+                self._executor = executor
+                self._workers = getattr(executor, "_max_workers", 0)
+                return
+        stop_now(executor)
+
+    @property
+    def ready(self) -> bool:
+        """Every worker started and its models loaded: a scan now starts at full speed."""
+        with self._lock:
+            return self._executor is not None and all(f.done() for f in self._warming)
+
+    def close(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            stop_now(executor)
 
 
 def stop_now(executor: Executor) -> None:

@@ -6,11 +6,18 @@ worker are submitted at a time, so memory stays flat however many photos there a
 that dies (a decoder crash, the kernel's OOM killer) takes only its own photo down: the pool is
 replaced, the photos it held are retried one at a time, and the one that kills a worker alone
 is marked failed.
+
+Nothing waits for the workers to start: on a first scan (a folder new to the library) the pool
+starts, and loads its models, while the folders are walked; the window hands in a pool that is
+already warm. Photos go out largest file first, so the scan does not end with one worker on a
+big photo while the others idle.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import os
 import threading
 import time
 from collections import deque
@@ -21,10 +28,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from album.config import Settings
-from album.faces.analyze import PhotoAnalysis, analyze_photos
+from album.faces.analyze import STAGES, PhotoAnalysis, analyze_photos
 from album.faces.engine import resolve_detector
 from album.scan.plan import FileCounts, Plan, make_plan
-from album.scan.pool import local_pool, stop_now
+from album.scan.pool import local_pool, stop_now, warm_up
 from album.scan.writer import Committed, Writer
 from album.store import photos
 from album.store.library import Library
@@ -63,6 +70,11 @@ class ScanReport(FileCounts):
     failed: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     cancelled: bool = False
+    # Photos/s from the first result on: the speed once workers are up, whatever start-up cost.
+    warm_rate: float = 0.0
+    first_result: float | None = None  # seconds from the scan's start to its first photo
+    # Seconds spent per stage (the workers' decode, detect, refine, encode; the writer's store).
+    stages: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_plan(cls, plan: Plan) -> ScanReport:
@@ -80,6 +92,24 @@ def batch_size(settings: Settings) -> int:
 
 
 ExecutorFactory = Callable[[Settings], Executor]
+# Called with the scan's executor when it is done; True when it could serve another scan.
+ExecutorRelease = Callable[[Executor, bool], None]
+
+
+def _stop(executor: Executor, _reusable: bool) -> None:
+    stop_now(executor)
+
+
+def _largest_first(tasks: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Biggest files first: they take longest, and small ones then fill the end of the scan."""
+
+    def size(task: tuple[int, str]) -> int:
+        try:
+            return os.stat(task[1]).st_size
+        except OSError:
+            return 0
+
+    return sorted(tasks, key=size, reverse=True)
 
 
 class Scanner:
@@ -91,6 +121,7 @@ class Scanner:
         settings: Settings,
         *,
         executor_factory: ExecutorFactory = local_pool,
+        executor_release: ExecutorRelease = _stop,
         on_progress: ProgressCallback | None = None,
         on_commit: Callable[[Committed], None] | None = None,
         reanalyze: bool = False,
@@ -99,6 +130,8 @@ class Scanner:
         self.library_path = Path(library_path)
         self.settings = settings
         self._executor_factory = executor_factory
+        self._executor_release = executor_release
+        self._early: _EarlyStart | None = None
         self._on_progress = on_progress
         self._on_commit = on_commit
         self._reanalyze = reanalyze
@@ -131,28 +164,44 @@ class Scanner:
         started = time.monotonic()
         self._report(force=True)
         with Library.open(self.library_path) as library:
-            for root in roots:
-                if Path(root).is_dir():
-                    photos.add_root(library, str(Path(root).absolute()))
-            plan = make_plan(
-                library,
-                [str(r) for r in roots],
-                fingerprint=self.settings.fingerprint(),
-                reanalyze=self._reanalyze,
-                retry_failed=self._retry_failed,
-                cancelled=self._cancel,
-                import_names=self.settings.import_names,
-            )
+            known = set(photos.roots(library))
+            if any(photos.db_path(str(Path(r).absolute())) not in known for r in roots):
+                # A first scan of a folder: start the workers while it is walked.
+                self._early = _EarlyStart(self._executor_factory, self.settings)
+            try:
+                for root in roots:
+                    if Path(root).is_dir():
+                        photos.add_root(library, str(Path(root).absolute()))
+                plan = make_plan(
+                    library,
+                    [str(r) for r in roots],
+                    fingerprint=self.settings.fingerprint(),
+                    reanalyze=self._reanalyze,
+                    retry_failed=self._retry_failed,
+                    cancelled=self._cancel,
+                    import_names=self.settings.import_names,
+                )
+            except BaseException:
+                self._release_early()
+                raise
         report = ScanReport.from_plan(plan)
         self._progress = ScanProgress("analyzing", total=len(plan.analyze))
         if plan.analyze and not self.cancelled:
             self._analyze(plan.analyze, report, started)
+        else:
+            self._release_early()
         report.cancelled = self.cancelled
         report.seconds = time.monotonic() - started
         self._progress.phase = "finished"
         self._progress.elapsed = report.seconds
         self._report(force=True)
         return report
+
+    def _release_early(self) -> None:
+        if self._early is not None:
+            early, self._early = self._early, None
+            with contextlib.suppress(Exception):
+                self._executor_release(early.executor(), False)
 
     def _report(self, *, force: bool = False) -> None:
         now = time.monotonic()
@@ -166,8 +215,17 @@ class Scanner:
     def _analyze(self, tasks: list[tuple[int, str]], report: ScanReport, started: float) -> None:
         writer = Writer(self.library_path, self._on_commit)
         writer.start()
-        executor = self._executor_factory(self.settings)
+        if self._early is not None:
+            early, self._early = self._early, None
+            executor = early.executor()
+        else:
+            executor = self._executor_factory(self.settings)
+            warm_up(executor, self.settings.workers)
+        reusable = True
+        first_done = last_done = 0.0
+        first_count = 0
         size = batch_size(self.settings)
+        tasks = _largest_first(tasks)
         queue: deque[Job] = deque(tasks[i : i + size] for i in range(0, len(tasks), size))
         isolate: deque[Job] = deque()  # suspects of a worker crash, one photo at a time
         inflight: dict[Future[list[PhotoAnalysis]], Job] = {}
@@ -205,13 +263,17 @@ class Scanner:
                         analyses = [
                             PhotoAnalysis(path, error=f"analysis failed: {exc}") for _, path in job
                         ]
+                    if report.first_result is None:
+                        report.first_result = time.monotonic() - started
+                        first_done, first_count = time.monotonic(), report.analyzed + len(job)
+                    last_done = time.monotonic()
                     for (photo_id, _), analysis in zip(job, analyses, strict=True):
                         self._record(writer, photo_id, analysis, report)
                 if crashed:
                     # Every photo in flight died with the pool; only a lone one is the culprit.
                     crashed.extend(inflight.values())
                     inflight.clear()
-                    stop_now(executor)
+                    self._executor_release(executor, False)
                     executor = self._executor_factory(self.settings)
                     suspects = [task for job in crashed for task in job]
                     if len(suspects) == 1:
@@ -223,14 +285,22 @@ class Scanner:
                         isolate.extend([task] for task in suspects)
                 self._progress.elapsed = time.monotonic() - analyzing_started
                 self._report()
+        except BaseException:
+            reusable = False
+            raise
         finally:
-            stop_now(executor)
+            self._executor_release(executor, reusable and not self.cancelled and not inflight)
             writer.close()
+            report.stages["store"] = writer.seconds
+        if report.analyzed > first_count and last_done > first_done:
+            report.warm_rate = (report.analyzed - first_count) / (last_done - first_done)
 
     def _record(
         self, writer: Writer, photo_id: int, analysis: PhotoAnalysis, report: ScanReport
     ) -> None:
         writer.put(photo_id, analysis)
+        for stage in STAGES:
+            report.stages[stage] = report.stages.get(stage, 0.0) + analysis.stages.get(stage, 0.0)
         report.analyzed += 1
         report.faces += len(analysis.faces)
         self._progress.done += 1
@@ -239,3 +309,28 @@ class Scanner:
         if analysis.error is not None:
             report.failed.append((analysis.path, analysis.error))
             self._progress.failed += 1
+
+
+class _EarlyStart:
+    """An executor made (and its workers started) on a thread, while the scan walks folders."""
+
+    def __init__(self, factory: ExecutorFactory, settings: Settings) -> None:
+        self._made: list[Executor] = []
+        self._error: list[BaseException] = []
+
+        def make() -> None:
+            try:
+                executor = factory(settings)
+                warm_up(executor, settings.workers)
+                self._made.append(executor)
+            except BaseException as exc:  # raised again by executor(), in the scan's thread
+                self._error.append(exc)
+
+        self._thread = threading.Thread(target=make, name="album-pool-start", daemon=True)
+        self._thread.start()
+
+    def executor(self) -> Executor:
+        self._thread.join()
+        if self._error:
+            raise self._error[0]
+        return self._made[0]

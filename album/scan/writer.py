@@ -38,6 +38,7 @@ class Writer(threading.Thread):
         self._queue: queue.Queue[tuple[int, PhotoAnalysis] | None] = queue.Queue()
         self._on_commit = on_commit
         self.error: BaseException | None = None
+        self.seconds = 0.0  # spent storing, for the scan's per-stage split
 
     def put(self, photo_id: int, analysis: PhotoAnalysis) -> None:
         if self.error is not None:
@@ -83,9 +84,11 @@ class Writer(threading.Thread):
             library.close()
 
     def _commit(self, library: Library, batch: list[tuple[int, PhotoAnalysis]]) -> None:
+        started = time.perf_counter()
         with library.write():
             for photo_id, analysis in batch:
                 save_analysis(library, photo_id, analysis)
+        self.seconds += time.perf_counter() - started
         if self._on_commit is not None:
             self._on_commit(
                 Committed(

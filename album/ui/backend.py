@@ -20,6 +20,7 @@ from album.interop.write_names import save_mode as save_write_mode
 from album.people.regroup import Regroup
 from album.people.service import PeopleService
 from album.people.update import UpdateReport, update_people
+from album.scan.pool import WarmPool
 from album.scan.runner import Scanner, ScanProgress, ScanReport
 from album.scan.writer import Committed
 from album.store import photos
@@ -64,6 +65,15 @@ class Backend(QObject):
         self._regroup_tell = False  # File ▸ Group faces again asked: say what it found
         self._regroup_poll = QTimer(self, interval=REGROUP_POLL_MS)
         self._regroup_poll.timeout.connect(self._check_regroup)
+        # Workers started, models loaded, before any folder is dropped (once the event loop runs,
+        # so the final settings are known): no scan waits for them.
+        self._pool = WarmPool()
+        QTimer.singleShot(0, self._warm_pool)
+
+    def _warm_pool(self) -> None:
+        pool, settings = self._pool, self.settings
+        if not self.jobs.closed:
+            self.jobs.read(lambda: pool.start(settings))
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -150,6 +160,11 @@ class Backend(QObject):
     # -- scanning --------------------------------------------------------------------------
 
     @property
+    def workers_ready(self) -> bool:
+        """The warm pool is up: a scan started now waits for no worker to start."""
+        return self._pool.ready
+
+    @property
     def scanning(self) -> bool:
         return self._scanner is not None
 
@@ -160,6 +175,8 @@ class Backend(QObject):
         self._scanner = Scanner(
             self.library_path,
             self.settings,
+            executor_factory=self._pool.take,
+            executor_release=self._pool.give_back,
             on_progress=self._progress_from_thread.emit,
             on_commit=self._commit_from_thread.emit,
             reanalyze=reanalyze,
@@ -197,6 +214,7 @@ class Backend(QObject):
 
     def _scan_done(self, report: ScanReport) -> None:
         self._scanner = None
+        self._warm_pool()  # a cancelled scan stopped its workers: start the next ones
         self._regroup_timer.stop()
         self._update_people(recluster=True)
         self.scan_finished.emit(report)
@@ -297,6 +315,7 @@ class Backend(QObject):
 
     def save_settings(self, settings: Settings) -> None:
         self.settings = settings
+        self._warm_pool()
         path = self.library_path
         self.jobs.write(lambda: stored_settings.save(thread_library(path), settings))
 
@@ -320,6 +339,7 @@ class Backend(QObject):
         self.cancel_regroup()
         self._regroup_poll.stop()
         self.jobs.close(10_000)
+        self._pool.close()
 
 
 def scan_message(report: ScanReport) -> str:
