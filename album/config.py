@@ -32,10 +32,10 @@ def default_workers() -> int:
 class Settings:
     # Detector: "auto" picks the CNN detector on a CUDA build of dlib, HOG otherwise.
     detector: str = "auto"
-    # Long side, in pixels, that the CNN detector runs at for large photos; the HOG plan's
-    # coarse pass runs at the smaller of this and analyze.COARSE_SIDE (1000) and looks closer
-    # only where faces can hide (album/faces/analyze.py). Small photos are detected at up to
-    # `max_upscale` times their size so small faces stay findable.
+    # Long side, in pixels, that detection runs at for large photos (with `detection_plan`,
+    # the HOG coarse pass runs at the smaller of this and analyze.COARSE_SIDE, 1000, and looks
+    # closer only where faces can hide). Small photos are detected at up to `max_upscale` times
+    # their size so small faces stay findable.
     detect_side: int = 3200
     max_upscale: float = 2.0
     # Second, finer detection pass when the first finds faces close to the detector's
@@ -51,6 +51,11 @@ class Settings:
     workers: int = dataclasses.field(default_factory=default_workers)
     # Read the names other programs wrote into the photos and their sidecars (XMP, Picasa).
     import_names: bool = True
+    # The HOG detection plan (album/faces/analyze.py): a coarse pass at a JPEG draft scale and
+    # finer passes only where faces can hide. Measured against the naive loop it scans web
+    # photos 5.3x faster (2.8x without) and 12 MP photos 10.6x (8.7x), but finds 94-96% of the
+    # naive loop's faces where the default finds 97-99%: opt-in until its recall holds.
+    detection_plan: bool = False
 
     def __post_init__(self) -> None:
         if self.detector not in DETECTORS:
@@ -69,6 +74,8 @@ class Settings:
         fields = dataclasses.asdict(self)
         for irrelevant in ("workers", "max_pixels", "crop_size", "import_names"):
             fields.pop(irrelevant)
+        if not fields["detection_plan"]:  # libraries analyzed before it existed stay current
+            fields.pop("detection_plan")
         blob = json.dumps(fields, sort_keys=True).encode()
         return hashlib.blake2b(blob, digest_size=6).hexdigest()
 

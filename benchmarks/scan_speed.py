@@ -1,6 +1,7 @@
 """How much faster is `album scan` than the loop every face_recognition tutorial writes?
 
     uv run python benchmarks/scan_speed.py ../shared/faces [--limit N] [--detect-size PX] [--sizes]
+        [--detection-plan]
 
 For each set of photos it runs, on the same files and in turn:
   (a) the naive loop: face_recognition.load_image_file + face_locations + face_encodings,
@@ -181,8 +182,11 @@ def main() -> None:
     parser.add_argument(
         "--sizes", action="store_true", help="recall per face size band (80 px and more, ...)"
     )
+    parser.add_argument(
+        "--detection-plan", action="store_true", help="scan with album scan --detection-plan"
+    )
     args = parser.parse_args()
-    extra = []
+    extra = ["--detection-plan"] if args.detection_plan else []
     if args.detect_size:
         extra += ["--detect-size", str(args.detect_size)]
     if args.workers:

@@ -19,7 +19,7 @@ from tests.conftest import REPO
 sys.path.insert(0, str(REPO / "benchmarks"))
 from scan_speed import naive, photo_files, recall
 
-HOG = Settings(detector="hog", workers=1)
+HOG = Settings(detector="hog", workers=1, detection_plan=True)
 # The benchmark's goals (faces of 80 px and more: 99% of the naive loop's; all: 97%) less one
 # face's worth for a sample this small: HOG scores near the threshold move with the scale.
 BIG_FACES_RECALL = 0.97

@@ -66,6 +66,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="do not read the face names other programs wrote (XMP regions, sidecars, Picasa)",
     )
+    parser.add_argument(
+        "--detection-plan",
+        action="store_true",
+        help="faster HOG detection that searches fewer pixels (finds a few percent fewer faces)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument(
         "--timings", action="store_true", help="also print the seconds spent per stage"
@@ -86,6 +91,8 @@ def _settings(args: argparse.Namespace, library: Library) -> Settings:
         changes["detect_side"] = args.detect_size
     if args.no_import_names:
         changes["import_names"] = False
+    if args.detection_plan:
+        changes["detection_plan"] = True
     try:
         return base.replace(**changes)
     except ValueError as exc:

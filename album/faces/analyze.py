@@ -121,7 +121,7 @@ def analyze_photo(path: str | Path, settings: Settings) -> PhotoAnalysis:
 def analyze_photos(paths: list[str | Path], settings: Settings) -> list[PhotoAnalysis]:
     """Analyze several photos; with the CNN detector their first detection pass is one batch."""
     engine = engine_for(settings)
-    if engine.detector_name == "hog":
+    if engine.detector_name == "hog" and settings.detection_plan:
         return [_analyze_planned(engine, path, settings) for path in paths]
     return _analyze_batched(engine, paths, settings)
 
@@ -138,14 +138,20 @@ def _analyze_batched(
             path=str(path), detector=engine.detector_name, fingerprint=settings.fingerprint()
         )
         results.append(result)
+        clock = _Stopwatch(result.stages)
         try:
             photo = _read(Path(path), result, settings)
             scale = detection_scale(photo.width, photo.height, settings)
             loaded.append((result, photo, scale, _resized(photo, scale)))
         except PhotoError as exc:
             result.error = str(exc)
+        clock.lap("decode")
+    detect_started = time.perf_counter()
     found = engine.detect_batch([pixels for *_, pixels in loaded]) if loaded else []
+    detect_each = (time.perf_counter() - detect_started) / max(len(loaded), 1)
     for (result, photo, scale, _), detections in zip(loaded, found, strict=True):
+        result.stages["detect"] = detect_each
+        clock = _Stopwatch(result.stages)
         try:
             _finish(engine, settings, result, photo, scale, detections)
             _name_faces(
@@ -157,6 +163,7 @@ def _analyze_batched(
         except MemoryError:
             result.error = "not enough memory to analyze this photo"
             result.faces = []
+        clock.lap("encode")  # the refine pass, when there is one, is counted here too
     elapsed = (time.perf_counter() - started) / max(len(paths), 1)
     for result in results:
         result.seconds = elapsed
