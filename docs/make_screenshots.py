@@ -111,13 +111,12 @@ def name_people(library_path: Path) -> None:
             if name and not queries.people(conn, name_filter=name):
                 service.name_person(person.id, name)
         # One face of another person, named: the rest of their faces become suggestions.
-        blair = next(
-            p
-            for p in queries.people(conn)
-            if p.name is None
-            and any("Tony_Blair" in q.path for q in queries.photos_with(conn, [p.id]))
-        )
-        first_face = queries.faces_of(conn, blair.id)[0][0]
+        first_face = conn.execute(
+            "SELECT f.id FROM faces f JOIN photos p ON p.id = f.photo_id "
+            "LEFT JOIN people pe ON pe.id = f.person_id "
+            "WHERE p.path LIKE '%Tony_Blair%' AND f.removed = 0 AND pe.name IS NULL "
+            "ORDER BY f.id LIMIT 1"
+        ).fetchone()[0]
         service.name_face(first_face, "Tony Blair")
 
 
@@ -179,7 +178,7 @@ def main() -> None:
         chavez = next(p for p in window.people.model.rows if p.name == "Hugo Chavez")
         window.show_person(chavez.id)
         wait_for(lambda: len(window.person.faces.rows) >= 2)
-        shot(window, "11-person-named-in-files")
+        shot(window, "15-person-named-in-files")
 
         window.show_page("Review")
         wait_for(lambda: window.review.faces.current is not None, 60)

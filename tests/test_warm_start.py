@@ -31,7 +31,14 @@ def portraits(tmp_path: Path, lfw_people: dict[str, list[Path]]) -> Path:
 
 
 def _workers() -> set[int]:
-    return {p.pid for p in multiprocessing.active_children() if p.pid is not None}
+    """The scan workers (a regroup after the scan plans in a process of its own)."""
+    from album.people.regroup import PROCESS_NAME
+
+    return {
+        p.pid
+        for p in multiprocessing.active_children()
+        if p.pid is not None and p.name != PROCESS_NAME
+    }
 
 
 def test_the_window_scans_a_dropped_folder_with_workers_started_before_the_drop(

@@ -37,6 +37,9 @@ class RegroupCancelled(Exception):
     """The regroup was cancelled or its process died before handing over a plan."""
 
 
+PROCESS_NAME = "album-regroup"
+
+
 class Regroup:
     """One regroup: `start()`, then `finish()` on the writer's thread (or `cancel()`)."""
 
@@ -45,7 +48,10 @@ class Regroup:
         self._receive, send = multiprocessing.Pipe(duplex=False)
         self._send = send
         self.process = process_context().Process(
-            target=_plan_in_child, args=(self.library_path, send), daemon=True
+            target=_plan_in_child,
+            args=(self.library_path, send),
+            daemon=True,
+            name=PROCESS_NAME,
         )
         self.cancelled = False
 
