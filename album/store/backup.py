@@ -61,10 +61,10 @@ def fingerprint(conn: sqlite3.Connection, schema: str = "main") -> str:
     """What a backup would hold, summed up: equal for a library and its newest backup while
     nothing has changed since, so the day's backup can be skipped.
 
-    Per table (crops aside): the row count and, per column, two sums over each value's number
-    (a number itself, a text's length and first character, a blob's length) -- one weighted by
-    the row's first column (its key), so moving a value between rows shows too. It reads
-    no row twice and no blob's bytes.
+    Per table (crops aside): the row count and, per column, a sum over each value's number
+    (a number itself, a text's length and first character, a blob's length) weighted by the
+    row's first column (its key), so moving a value between rows shows too. It reads no row
+    twice and no blob's bytes: 150k faces take about a second.
     """
     parts = []
     tables = conn.execute(
@@ -78,8 +78,8 @@ def fingerprint(conn: sqlite3.Connection, schema: str = "main") -> str:
         columns = [row[1] for row in conn.execute(f"PRAGMA {schema}.table_info({quoted})")]
         values = [_number('"' + column.replace('"', '""') + '"') for column in columns]
         terms = ["count(*)"]
-        for value in values:
-            terms += [f"total({value})", f"total({value} * ({values[0]} % 1000003))"]
+        key = f"({values[0]} % 1000003 + 1)"
+        terms += [f"total({value} * {key})" for value in values]
         row = conn.execute(f"SELECT {', '.join(terms)} FROM {schema}.{quoted}").fetchone()
         parts.append(f"{name}:{','.join(repr(v) for v in row)}")
     return ";".join(parts)
