@@ -309,6 +309,23 @@ def test_check_rebuilds_derived_data_and_keeps_every_decision(lib: Path, scanned
     assert "Nothing to repair." in album("check", "--library", lib).stdout
 
 
+def test_check_on_a_restored_backup_analyzes_nothing_again(lib: Path, tmp_path: Path):
+    """A backup has no crops (they are re-made from the photos when shown): a missing crop
+    is no damage, while an empty one is dropped to be re-made."""
+    with Library.open(lib) as library:
+        copy = library.backup(reason="test")
+    restored = tmp_path / "restored" / "library.db"
+    restored.parent.mkdir()
+    shutil.copy(copy, restored)
+    result = album("check", "--library", restored)
+    assert "Integrity check: ok" in result.stdout and "Nothing to repair." in result.stdout
+    assert _faces(restored) == _faces(lib)
+    _raw_sql(restored, "INSERT INTO face_crops SELECT min(id), x'' FROM faces")
+    result = album("check", "--library", restored)
+    assert "empty face crops dropped, to be re-made from their photos: 1" in result.stdout
+    assert "Analyzed again" not in result.stdout
+
+
 def test_check_points_to_the_backup_when_the_damage_is_beyond_repair(lib: Path):
     Library.open(lib).close()  # the day's backup
     good = backup.backups(lib)[-1]
