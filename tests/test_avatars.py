@@ -54,3 +54,44 @@ def test_avatars_keep_showing_while_a_scan_refreshes_them(qtbot, lfw_people, tmp
         pass
     assert thumbnails.face(face_id) is not None
     thumbnails.wait()
+
+
+def test_a_restored_backup_gets_its_avatars_back_from_the_photos(qtbot, lfw_people, tmp_path: Path):
+    """Backups leave the crops out (they are re-made from the photos): a library restored
+    from one shows every face's avatar again, close to the one the scan made."""
+    from album.store.library import Library
+    from album.ui.app import application
+    from album.ui.thumbnails import Thumbnails
+
+    application()
+    folder = tmp_path / "photos"
+    copy_photos(
+        [p for name in ("Colin_Powell", "Serena_Williams") for p in lfw_people[name][:3]], folder
+    )
+    library = tmp_path / "lib" / "library.db"
+    album("scan", folder, "--library", library, "--workers", "1", "--quiet")
+    with Library.open(library) as lib:
+        scanned = dict(lib.conn.execute("SELECT face_id, crop FROM face_crops"))
+        copy = lib.backup(reason="test")
+    assert scanned, "the scan found no faces"
+    assert copy.stat().st_mode & 0o777 == 0o600
+    restored = tmp_path / "restored" / "library.db"
+    restored.parent.mkdir()
+    restored.write_bytes(copy.read_bytes())
+    with sqlite3.connect(restored) as conn:
+        assert conn.execute("SELECT count(*) FROM face_crops").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM faces").fetchone()[0] == len(scanned)
+    Library.open(restored).close()  # as the window does before it loads anything
+    thumbnails = Thumbnails(restored)
+    for face_id in scanned:
+        thumbnails.face(face_id)
+    qtbot.waitUntil(lambda: all(thumbnails.face(f) is not None for f in scanned), timeout=60_000)
+    thumbnails.wait()
+    with sqlite3.connect(restored) as conn:
+        remade = dict(conn.execute("SELECT face_id, crop FROM face_crops"))
+    assert remade.keys() == scanned.keys(), "each re-made avatar is kept"
+    for face_id, crop in remade.items():
+        got = Image.open(io.BytesIO(crop)).convert("L").resize((32, 32))
+        want = Image.open(io.BytesIO(scanned[face_id])).convert("L").resize((32, 32))
+        diff = sum(abs(a - b) for a, b in zip(got.tobytes(), want.tobytes(), strict=True))
+        assert diff / (32 * 32) < 12, f"face {face_id}'s avatar is not the scan's"

@@ -222,5 +222,6 @@ def test_a_backup_restores_to_a_working_library(lib: Path, tmp_path: Path):
         assert service.undo() == "Named 'Grace'"
         assert service.undo() == "Named 'Ada'"
         assert library.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        # Crops are derived: the backup leaves them out, and they come back from the photos.
         crops = library.conn.execute("SELECT count(*) FROM face_crops").fetchone()[0]
-        assert crops == len(saved)
+        assert crops == 0

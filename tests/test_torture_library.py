@@ -86,8 +86,8 @@ def test_scheduled_backups_once_a_day_keeping_the_last_few(tmp_path: Path):
     partial.write_bytes(b"half a database")
 
     for day in range(backup.BACKUPS_KEPT + 3):
-        with Library.open(path):
-            pass
+        with Library.open(path) as library:  # the day's backup, of yesterday's library
+            photos.add_pending(library, [(f"/photos/{day}.jpg", 1, 1)])
         with Library.open(path):  # the same day: no second backup
             pass
         found = backup.backups(path)
@@ -99,7 +99,29 @@ def test_scheduled_backups_once_a_day_keeping_the_last_few(tmp_path: Path):
     assert not partial.exists()
     for kept in backup.backups(path):
         with sqlite3.connect(kept) as conn:
-            assert conn.execute("SELECT path FROM photos").fetchall() == [("/photos/a.jpg",)]
+            assert ("/photos/a.jpg",) in conn.execute("SELECT path FROM photos").fetchall()
+    # A day goes by with one more change since the newest backup: it is taken.
+    newest = backup.backups(path)[-1]
+    with Library.open(path) as library:
+        assert backup.backups(path)[-1] != newest
+        newest = backup.backups(path)[-1]
+    with sqlite3.connect(newest) as conn:
+        assert conn.execute("SELECT count(*) FROM photos").fetchone()[0] == backup.BACKUPS_KEPT + 4
+
+
+def test_a_library_left_alone_keeps_its_last_backup_instead_of_copies_of_it(tmp_path: Path):
+    path = tmp_path / "lib" / "library.db"
+    with Library.open(path) as library:
+        photos.add_pending(library, [("/photos/a.jpg", 1, 1)])
+    Library.open(path).close()
+    [first] = backup.backups(path)
+    then = first.stat().st_mtime - backup.BACKUP_INTERVAL - 60
+    os.utime(first, (then, then))
+    with Library.open(path) as library:  # due, but nothing changed since
+        assert backup.backups(path) == [first]
+        library.set_meta("min_group_size", "7")  # a setting is a change too
+    with Library.open(path):
+        assert len(backup.backups(path)) == 2
 
 
 def test_a_newer_albums_library_is_refused_and_left_untouched(tmp_path: Path):
@@ -287,6 +309,23 @@ def test_check_rebuilds_derived_data_and_keeps_every_decision(lib: Path, scanned
     assert "Nothing to repair." in album("check", "--library", lib).stdout
 
 
+def test_check_on_a_restored_backup_analyzes_nothing_again(lib: Path, tmp_path: Path):
+    """A backup has no crops (they are re-made from the photos when shown): a missing crop
+    is no damage, while an empty one is dropped to be re-made."""
+    with Library.open(lib) as library:
+        copy = library.backup(reason="test")
+    restored = tmp_path / "restored" / "library.db"
+    restored.parent.mkdir()
+    shutil.copy(copy, restored)
+    result = album("check", "--library", restored)
+    assert "Integrity check: ok" in result.stdout and "Nothing to repair." in result.stdout
+    assert _faces(restored) == _faces(lib)
+    _raw_sql(restored, "INSERT INTO face_crops SELECT min(id), x'' FROM faces")
+    result = album("check", "--library", restored)
+    assert "empty face crops dropped, to be re-made from their photos: 1" in result.stdout
+    assert "Analyzed again" not in result.stdout
+
+
 def test_check_points_to_the_backup_when_the_damage_is_beyond_repair(lib: Path):
     Library.open(lib).close()  # the day's backup
     good = backup.backups(lib)[-1]
@@ -306,3 +345,44 @@ def test_check_points_to_the_backup_when_the_damage_is_beyond_repair(lib: Path):
     assert backup.backups(lib) == [good], "a damaged library must not push out a good backup"
     shutil.copy(good, lib)  # what the message says to do
     assert "Integrity check: ok" in album("check", "--library", lib).stdout
+
+
+def test_the_window_opens_before_the_days_backup_which_follows_in_the_background(
+    qtbot, tmp_path: Path
+):
+    from album.ui.app import application
+    from album.ui.backend import Backend
+
+    application()
+    path = tmp_path / "lib" / "library.db"
+    with Library.open(path) as library:
+        photos.add_pending(library, [("/photos/a.jpg", 1, 1)])
+    backend = Backend(path)  # what the window opens before it shows
+    assert backup.backups(path) == [], "the backup waited for the window"
+    backend.back_up()
+    qtbot.waitUntil(lambda: len(backup.backups(path)) == 1, timeout=20_000)
+    backend.jobs.wait()
+    backend.back_up()  # the same day: nothing more
+    backend.jobs.wait()
+    assert len(backup.backups(path)) == 1
+
+
+def test_a_backup_holds_decisions_and_embeddings_but_no_crops(tmp_path: Path):
+    path = tmp_path / "lib" / "library.db"
+    with Library.open(path) as library:
+        photos.add_pending(library, [("/photos/a.jpg", 1, 1)])
+        with library.write() as db:
+            db.conn.execute(
+                "INSERT INTO faces (id, photo_id, top, right, bottom, left, embedding) "
+                "VALUES (1, 1, 0, 10, 10, 0, zeroblob(512))"
+            )
+            db.conn.execute("INSERT INTO face_crops VALUES (1, randomblob(1000000))")
+        copy = library.backup(reason="test")
+        schema = library.conn.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
+    assert copy.stat().st_size < 300_000  # the crop alone is 1 MB
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall() == schema
+        assert conn.execute("SELECT count(*) FROM face_crops").fetchone()[0] == 0
+        assert conn.execute("SELECT length(embedding) FROM faces").fetchone()[0] == 512
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -3,8 +3,9 @@
 The integrity check reads every page. Damage confined to indexes is repaired by REINDEX
 (indexes hold nothing that is not in the tables). Then the derived data is rebuilt: rows that
 point at nothing, covers that show someone else, duplicated detections, and faces whose
-embedding or crop is unreadable (their photo is queued to be analyzed again, which matches the
-new faces to the old rows by box, so names and rejections stay). A user's decisions are never
+embedding is unreadable (their photo is queued to be analyzed again, which matches the
+new faces to the old rows by box, so names and rejections stay); a missing crop is re-made
+from its photo when shown (`album.faces.crops`). A user's decisions are never
 deleted here.
 
 Only SQL lives here; `album check` (cli/check_command.py) runs the re-analysis and then
@@ -86,6 +87,14 @@ def _rebuild_derived(conn: sqlite3.Connection, report: CheckReport) -> None:
     note(stale_covers, "cover photos showing someone else, reset")
     note(len(_drop_duplicates(conn)), "duplicated faces removed")
     note(_requeue_unreadable(conn, report), "photos with unreadable face data, to analyze again")
+    # A crop is re-made from its photo when a view asks for one that is missing (a restored
+    # backup has none): an empty one is dropped, never a reason to analyze the photo again.
+    note(
+        conn.execute(
+            "DELETE FROM face_crops WHERE typeof(crop) != 'blob' OR length(crop) = 0"
+        ).rowcount,
+        "empty face crops dropped, to be re-made from their photos",
+    )
     note(
         conn.execute(
             "DELETE FROM people WHERE name IS NULL AND NOT EXISTS "
@@ -151,14 +160,13 @@ def _drop_duplicates(conn: sqlite3.Connection) -> list[int]:
 
 
 def _requeue_unreadable(conn: sqlite3.Connection, report: CheckReport) -> int:
-    """Photos whose faces lost their embedding or crop (or hold ones of the wrong size):
+    """Photos whose faces lost their embedding (or hold one of the wrong size):
     'pending', and listed for `album check` to analyze again at once. Re-analysis matches
     the new faces to these rows by box, so their names and rejections stay."""
     rows = conn.execute(
         "SELECT id, path, raw_path FROM photos WHERE status = 'done' AND (width IS NULL OR id IN "
         "(SELECT photo_id FROM faces WHERE removed = 0 AND manual = 0 AND (embedding IS NULL "
-        f"OR length(embedding) != {EMBEDDING_BYTES} OR NOT EXISTS (SELECT 1 FROM face_crops c "
-        "WHERE c.face_id = faces.id AND length(c.crop) > 0))))"
+        f"OR length(embedding) != {EMBEDDING_BYTES})))"
     ).fetchall()
     conn.executemany("UPDATE photos SET status = 'pending' WHERE id = ?", [(r[0],) for r in rows])
     report.reanalyze.extend(fs_path(text, raw) for _, text, raw in rows)

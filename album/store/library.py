@@ -96,9 +96,12 @@ class Library:
         self._savepoints = 0
 
     @classmethod
-    def open(cls, path: Path | str, *, migrate: bool = True) -> Library:
+    def open(
+        cls, path: Path | str, *, migrate: bool = True, scheduled_backup: bool = True
+    ) -> Library:
         """Open (creating if needed) and bring up to date. `migrate=False` only reads: no
-        migration, no scheduled backup."""
+        migration, no scheduled backup. `scheduled_backup=False`: the caller takes the day's
+        backup itself (the window does, in the background once it is up)."""
         path = Path(path).expanduser().absolute()
         if path.exists() and path.is_dir():
             raise LibraryError(f"the library path {path} is a folder, not a file")
@@ -146,7 +149,7 @@ class Library:
         if migrate:
             if version < LATEST_VERSION:
                 library._migrate(version)
-            library._after_open(fresh=version == 0)
+            library._after_open(fresh=version == 0, scheduled_backup=scheduled_backup)
         return library
 
     journal_warning: str | None = None
@@ -160,16 +163,26 @@ class Library:
             _warned.add((self.path, message))
             log.warning("album: warning: %s", message)
 
-    def _after_open(self, *, fresh: bool) -> None:
+    def _after_open(self, *, fresh: bool, scheduled_backup: bool) -> None:
         """Finish a forget that a kill interrupted; take the day's backup."""
         if self.meta(SCRUB_KEY):
             self.scrub()
-        if fresh or not backup.due(self.path, BACKUP_INTERVAL) or not self._has_content():
-            return
+        if scheduled_backup and not fresh:
+            self.scheduled_backup()
+
+    def scheduled_backup(self) -> Path | None:
+        """The day's backup, when one is due and the library changed since the newest one
+        (a library left alone keeps its last good backup rather than five copies of it).
+        Never raises: a failed backup is a warning, never a reason not to use the library."""
         try:
-            self.backup(reason="scheduled")
-        except (sqlite3.Error, OSError) as exc:  # never a reason not to open the library
+            if not backup.due(self.path, BACKUP_INTERVAL) or not self._has_content():
+                return None
+            if backup.unchanged_since_last(self.path, self.conn):
+                return None
+            return self.backup(reason="scheduled")
+        except (sqlite3.Error, OSError) as exc:
             self._warn(f"could not back up the library: {exc}")
+            return None
 
     def _has_content(self) -> bool:
         row = self.conn.execute(
@@ -241,8 +254,8 @@ class Library:
                 db.conn.execute(f"PRAGMA user_version = {number}")
 
     def backup(self, *, reason: str = "scheduled", keep: int = BACKUPS_KEPT) -> Path:
-        """A consistent copy of the live library in `backups/` beside it (VACUUM INTO)."""
-        return backup.take(self.conn, self.path, reason=reason, keep=keep)
+        """A consistent copy of the live library's decisions and embeddings in `backups/`."""
+        return backup.take(self.path, reason=reason, keep=keep)
 
     def scrub(self) -> bool:
         """Leave no byte of deleted rows in any file of the library (after forget).

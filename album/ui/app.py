@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -23,6 +24,8 @@ from album.ui.main_window import MainWindow
 from album.ui.single_instance import SingleInstance
 from album.ui.style import STYLESHEET
 
+# Long enough for the window's first paint and its first queries to go ahead of the backup.
+BACKUP_DELAY_MS = 2000
 RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
 
 
@@ -84,6 +87,8 @@ def run_app(args: argparse.Namespace) -> int:
         return 1
     instance.received.connect(window.open_paths)
     window.show()
+    # After the first paint: the backup never stands between the user and the window.
+    QTimer.singleShot(BACKUP_DELAY_MS, window.backend.back_up)
     if folders:
         window.add_paths(folders)
     code = app.exec()

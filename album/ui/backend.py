@@ -46,7 +46,8 @@ class Backend(QObject):
     def __init__(self, library_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.library_path = Path(library_path).absolute()
-        with Library.open(self.library_path) as library:  # create and migrate up front
+        # Create and migrate up front; the day's backup waits for the window (`back_up`).
+        with Library.open(self.library_path, scheduled_backup=False) as library:
             self.settings = stored_settings.load(library)
             self.min_group_size = stored_settings.load_min_group_size(library)
             self.write_names_mode = load_write_mode(library)  # XMP: never / sidecar / file
@@ -74,6 +75,13 @@ class Backend(QObject):
         pool, settings = self._pool, self.settings
         if not self.jobs.closed:
             self.jobs.read(lambda: pool.start(settings))
+
+    def back_up(self) -> None:
+        """The day's backup, on a worker thread once the window is up: a backup of a large
+        library takes seconds and once delayed the window by as much. Skipped when not due
+        or when nothing changed since the newest backup."""
+        path = self.library_path
+        self.jobs.read(lambda: thread_library(path).scheduled_backup())
 
     # -- reading ---------------------------------------------------------------------------
 

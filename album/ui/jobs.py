@@ -36,7 +36,7 @@ def thread_library(path: Path) -> Library:
     _local.libraries = cache
     library = cache.get(path)
     if library is None:
-        library = cache[path] = Library.open(path)
+        library = cache[path] = Library.open(path, scheduled_backup=False)
     return library
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPixmap
 
+from album.faces.crops import face_crop
 from album.imaging import PhotoError, thumbnail_jpeg
-from album.store import queries
 from album.ui.jobs import thread_library
 
 CACHE_SIZE = 4000
@@ -93,7 +93,7 @@ class Thumbnails(QObject):
     def _decode(self, key: Key, path: str | None) -> QImage | None:
         try:
             if key[0] == "face":
-                data = queries.face_crop(thread_library(self._library_path).conn, key[1])
+                data = face_crop(thread_library(self._library_path), key[1])
             else:
                 data = thumbnail_jpeg(path or "", PHOTO_SIDE)
         except (PhotoError, OSError):
