@@ -266,6 +266,9 @@ def _decode(data: bytes, *, min_side: int | None, max_pixels: int) -> Photo:
     if min_side and image.format == "JPEG" and max(width, height) > min_side:
         ratio = min_side / max(width, height)
         image.draft("RGB", (max(1, int(width * ratio)), max(1, int(height * ratio))))
+    # A truncated file is an error to report, never a photo with a grey bottom half. Set here,
+    # not only at import: `import face_recognition` turns Pillow's process-wide switch on.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     image.load()
     scale = image.size[0] / width
     image = _to_rgb(image)
