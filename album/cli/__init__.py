@@ -32,32 +32,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _with_command(argv: list[str], names: set[str]) -> list[str]:
-    """`album`, `album FOLDER` and `album --library X FOLDER` mean `album gui ...`."""
+def _first_word_at(argv: list[str]) -> int | None:
+    """Where the first argument that is neither an option nor the value of --library stands:
+    len(argv) when there is none, None when another option comes first (argparse decides)."""
     index = 0
     while index < len(argv):
         arg = argv[index]
         if arg == "--library":
             index += 2
             continue
-        if arg.startswith("-"):
-            return argv  # --help, --version, --library=X …: argparse decides
-        return argv if arg in names else [*argv[:index], "gui", *argv[index:]]
-    return [*argv, "gui"]
+        return None if arg.startswith("-") else index
+    return len(argv)
+
+
+def _with_command(argv: list[str], names: set[str]) -> list[str]:
+    """`album`, `album FOLDER` and `album --library X FOLDER` mean `album gui ...`."""
+    index = _first_word_at(argv)
+    if index is None or (index < len(argv) and argv[index] in names):
+        return argv
+    return [*argv[:index], "gui", *argv[index:]]
 
 
 def _first_word(argv: list[str]) -> str | None:
     """The first argument that is neither an option nor the value of --library."""
-    index = 0
-    while index < len(argv):
-        arg = argv[index]
-        if arg == "--library":
-            index += 2
-            continue
-        if arg.startswith("-"):
-            return None
-        return arg
-    return None
+    index = _first_word_at(argv)
+    return argv[index] if index is not None and index < len(argv) else None
 
 
 def unknown_command(argv: list[str], names: set[str]) -> str | None:
