@@ -14,18 +14,7 @@ from PIL import Image
 from album.config import Settings
 from album.faces.analyze import analyze_photo, iou
 from album.imaging import PhotoError, open_photo
-
-# The inverse of what each EXIF orientation asks a viewer to do: stored = inverse(upright).
-STORE_AS = {
-    1: None,
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_90,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_270,
-}
+from tests.conftest import STORE_AS
 
 
 @pytest.fixture(scope="module")

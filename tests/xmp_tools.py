@@ -15,17 +15,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.conftest import STORE_AS
+
 EXIFTOOL = shutil.which("exiftool")
-# Pillow's transpose that undoes each EXIF orientation's exif_transpose (stored <- upright).
-TO_STORED = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_90,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_270,
-}
 
 
 def need_exiftool() -> str:
@@ -101,7 +93,7 @@ def stored_copy(upright: Path, orientation: int, target: Path, boxes: list) -> l
     upright normalized box where it lies on the stored pixels (found by turning a mask with
     Pillow, not by album's arithmetic)."""
     image = Image.open(upright).convert("RGB")
-    stored = image.transpose(TO_STORED[orientation]) if orientation != 1 else image
+    stored = image.transpose(STORE_AS[orientation]) if orientation != 1 else image
     exif = Image.Exif()
     exif[0x0112] = orientation
     stored.save(target, quality=95, exif=exif)
@@ -111,7 +103,7 @@ def stored_copy(upright: Path, orientation: int, target: Path, boxes: list) -> l
         w, h = image.size
         mask.paste(255, (round(left * w), round(top * h), round(right * w), round(bottom * h)))
         if orientation != 1:
-            mask = mask.transpose(TO_STORED[orientation])
+            mask = mask.transpose(STORE_AS[orientation])
         x0, y0, x1, y1 = mask.getbbox()
         sw, sh = mask.size
         out.append((x0 / sw, y0 / sh, x1 / sw, y1 / sh))
