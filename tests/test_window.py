@@ -21,7 +21,7 @@ from album.ui.app import application, create_window
 from album.ui.dialogs import SettingsDialog
 from album.ui.main_window import MainWindow
 from album.ui.viewer import FaceBox
-from tests.conftest import album, copy_photos, export
+from tests.conftest import album, copy_photos, export, photos_by_name
 
 WAIT = 180_000  # ms: a real scan on a 2-core machine
 
@@ -304,6 +304,47 @@ def test_viewer_draws_a_box_per_face_and_a_drawn_box_adds_one(
     viewer.add_face(QRectF(empty_spot[3], empty_spot[0], side, side))
     qtbot.waitUntil(lambda: len(viewer.boxes) == len(photo["faces"]) + 1, timeout=60_000)
     assert any(f["manual"] for f in export(library)["photos"][0]["faces"])
+
+
+def test_a_face_drawn_in_the_viewer_is_matched_to_the_person_it_shows(
+    qtbot, tmp_path: Path, lfw_people: dict[str, list[Path]], say_yes
+):
+    """The detector misses Tony Blair in a big, mostly empty photo (scanned at a small
+    detection size); the user draws his face and album suggests the name it already knows."""
+    from PIL import Image
+    from PySide6.QtCore import QRectF
+
+    blair = lfw_people["Tony_Blair"]
+    folder = tmp_path / "blair"
+    copy_photos(blair[:6], folder)
+    canvas = Image.new("RGB", (1600, 1200), (90, 110, 130))
+    with Image.open(blair[7]) as portrait:
+        canvas.paste(portrait.convert("RGB"), (600, 400))
+    canvas.save(folder / "far-away.jpg", quality=92)
+    library = tmp_path / "blair.db"
+    album("scan", folder, "--library", library, "--detect-size", "400")
+    hidden = photos_by_name(export(library))["far-away.jpg"]
+    assert hidden["faces"] == [], "the detector was meant to miss this face"
+    group = {f["person_id"] for p in export(library)["photos"] for f in p["faces"]}
+    assert len(group) == 1
+    album("name", str(next(iter(group))), "Tony Blair", "--library", library)
+
+    window = open_window(qtbot, library)
+    viewer = window.open_photo(hidden["id"], [hidden["id"]])
+    qtbot.addWidget(viewer)
+    qtbot.waitUntil(lambda: viewer.photo is not None, timeout=20_000)
+    # LFW portraits are 250 px with the face in the middle, about 110 px wide.
+    viewer.add_face(QRectF(600 + 70, 400 + 70, 112, 112))
+
+    def drawn_face() -> dict | None:
+        found = photos_by_name(export(library))["far-away.jpg"]["faces"]
+        return found[0] if found else None
+
+    qtbot.waitUntil(lambda: (drawn_face() or {}).get("person") == "Tony Blair", timeout=60_000)
+    face = drawn_face()
+    assert say_yes, "the viewer asked before adding the face"
+    assert face is not None and face["manual"]
+    assert face["label_source"] != "user", "a match album made is a suggestion, not a decision"
 
 
 def test_window_stays_responsive_during_a_real_scan(qtbot, tmp_path: Path, photo_folder: Path):
