@@ -22,6 +22,26 @@ if ! "$PYTHON" -c "import PyInstaller" 2>/dev/null; then
     exit 1
 fi
 
+# The window's X11 helper libraries (xcb-util and friends, MIT/X11-licensed) are copied into
+# the bundle from this machine, so users need not install them. PyInstaller only warns when one
+# is missing, and the bundle would then fail on every desktop that lacks it: say so here.
+if missing="$(PYTHONPATH="$ROOT" "$PYTHON" - <<'PY'
+import sys
+from album.display_check import install_hint, missing_libraries, xcb_plugin
+plugin = xcb_plugin()
+missing = missing_libraries(plugin) if plugin else []
+if missing:
+    print(f"{', '.join(missing)} (install them: {install_hint(missing)})")
+    sys.exit(1)
+PY
+)"; then :; else
+    echo "build.sh: this machine lacks libraries the bundle should carry: $missing" >&2
+    if [ -z "${ALBUM_BUILD_ALLOW_MISSING:-}" ]; then
+        echo "build.sh: set ALBUM_BUILD_ALLOW_MISSING=1 to build without them anyway" >&2
+        exit 1
+    fi
+fi
+
 started=$SECONDS
 "$PYTHON" -m PyInstaller --noconfirm --log-level "${ALBUM_BUILD_LOG:-WARN}" \
     --distpath "$OUT" --workpath "$WORK" "$ROOT/packaging/album.spec"
