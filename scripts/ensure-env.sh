@@ -18,8 +18,14 @@ find_uv() {
             echo "album: needs Python 3.11 or newer (or uv: https://docs.astral.sh/uv/)" >&2
             exit 1
         fi
-        "$PYTHON" -m venv "$ROOT/.tools"
-        "$ROOT/.tools/bin/python" -m pip install --quiet "uv==$UV_VERSION"
+        if "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then
+            "$PYTHON" -m venv "$ROOT/.tools"
+            "$ROOT/.tools/bin/python" -m pip install --quiet "uv==$UV_VERSION"
+        else
+            # Debian and Ubuntu ship python3 without venv/ensurepip (python3-venv): fetch uv's
+            # wheel from PyPI with the standard library instead (pinned, hash-checked).
+            "$PYTHON" "$ROOT/scripts/fetch_uv.py" "$ROOT/.tools" >/dev/null
+        fi
         UV="$ROOT/.tools/bin/uv"
     fi
 }
