@@ -262,3 +262,17 @@ def test_a_hidpi_window_gets_avatars_at_twice_the_grid_size(named):
     assert done.stdout.split() == ["240", "240"]
     with Image.open(io.BytesIO(cached_crops(library)[face])) as image:
         assert image.size == (240, 240)
+
+
+def test_a_face_the_scan_no_longer_finds_leaves_the_cache(tmp_path: Path, lfw_people):
+    folder = tmp_path / "Pictures"
+    changed = copy_photos(lfw_people["Tony_Blair"][:2], folder)[0]
+    library = tmp_path / "lib" / "library.db"
+    album("scan", folder, "--library", library, "--workers", "1", "--quiet")
+    before = _faces_by_person(library)["Tony_Blair"]
+    assert sorted(cached_crops(library)) == sorted(before)
+    Image.new("RGB", (250, 250), (90, 140, 200)).save(changed, "JPEG")  # now only sky
+    album("scan", folder, "--library", library, "--workers", "1", "--quiet")
+    after = _faces_by_person(library)["Tony_Blair"]
+    assert len(after) == len(before) - 1
+    assert sorted(cached_crops(library)) == sorted(after)

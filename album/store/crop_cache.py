@@ -75,7 +75,8 @@ class CropCache:
         self.path = cache_path(library_path)
         self._conn: sqlite3.Connection | None = None
         self._inode: int | None = None
-        self._pending: dict[int, tuple[int, str, int, bytes]] = {}
+        # face id -> the crop to write, or None: delete it (a face the scan no longer finds)
+        self._pending: dict[int, tuple[int, str, int, bytes] | None] = {}
         self.damage: list[str] = []  # why a broken cache was replaced, for `album check`
 
     # -- connection ------------------------------------------------------------------------
@@ -185,22 +186,34 @@ class CropCache:
         """Stage a crop; `flush()` writes the staged ones in one transaction."""
         self._pending[face_id] = (photo_id, box_key(box), side, crop)
 
+    def drop(self, face_id: int) -> None:
+        """Stage the deletion of a face's crop (a face the scan dropped)."""
+        self._pending[face_id] = None
+
     def discard(self) -> None:
         self._pending.clear()
 
     def flush(self) -> None:
         if not self._pending:
             return
-        rows = [(face, *rest) for face, rest in self._pending.items()]
+        rows = [(face, *row) for face, row in self._pending.items() if row is not None]
+        gone = [(face,) for face, row in self._pending.items() if row is None]
         self._pending.clear()
-        self._write(
-            lambda conn: conn.executemany(
+        if gone and not self._exists():
+            gone = []
+        if not rows and not gone:
+            return
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.executemany("DELETE FROM crops WHERE face_id = ?", gone)
+            conn.executemany(
                 "INSERT INTO crops (face_id, photo_id, box, side, crop) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(face_id) DO UPDATE SET photo_id = excluded.photo_id, "
                 "box = excluded.box, side = excluded.side, crop = excluded.crop",
                 rows,
             )
-        )
+
+        self._write(write)
 
     def forget(self, face_ids: Iterable[int]) -> None:
         """Delete these faces' crops (removed, forgotten): now, whatever is staged."""
@@ -213,7 +226,7 @@ class CropCache:
         """Delete the crops cut from these photos (a folder removed from the library)."""
         photos = set(photo_ids)
         for face, row in list(self._pending.items()):
-            if row[0] in photos:
+            if row is not None and row[0] in photos:
                 del self._pending[face]
         self._delete_in("photo_id", sorted(photos))
 

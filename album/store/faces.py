@@ -181,6 +181,7 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
                 result.kept += 1  # a decision lives on it: keep it even if not detected now
                 continue
             conn.execute("DELETE FROM faces WHERE id = ?", (face_id,))
+            library.crops.drop(face_id)
             result.dropped += 1
         if analysis.names is not None:
             apply_file_names(conn, photo_id, analysis.names, face_ids)
