@@ -45,7 +45,9 @@ class Settings:
     # 0.979) for about 1 ms more per face.
     landmarks: int = 68
     jitters: int = 1
-    crop_size: int = 160
+    # Pixels a side of a face's avatar: the largest grid tile that shows faces (People, 116
+    # px) at one device pixel per pixel; a HiDPI window asks for twice that (ui/thumbnails.py).
+    crop_size: int = 120
     # Photos larger than this many pixels are refused instead of decoded (decompression bombs).
     max_pixels: int = 200_000_000
     workers: int = dataclasses.field(default_factory=default_workers)

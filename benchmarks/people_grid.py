@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from album.imaging import open_photo, square_crop  # noqa: E402
-from album.store.faces import embedding_blob, set_crop  # noqa: E402
+from album.store.faces import embedding_blob  # noqa: E402
 from album.store.library import Library  # noqa: E402
 from album.ui.app import application, create_window  # noqa: E402
 
@@ -39,7 +39,7 @@ def crops(faces: Path, count: int = 40) -> list[bytes]:
     out = []
     for path in photos:
         image = open_photo(path).image
-        out.append(square_crop(image, (70, 180, 180, 70), 160))
+        out.append(square_crop(image, (70, 180, 180, 70), 120))
     return out
 
 
@@ -65,7 +65,9 @@ def build(path: Path, people: int, pictures: list[bytes]) -> None:
                     "RETURNING id",
                     (photo, embedding_blob(rng.normal(size=128).astype(np.float32)), p + 1),
                 ).fetchone()[0]
-                set_crop(conn, face, pictures[(p + f) % len(pictures)])
+                library.crops.put(
+                    face, photo, (70, 180, 180, 70), 120, pictures[(p + f) % len(pictures)]
+                )
 
 
 def pump(seconds: float) -> None:

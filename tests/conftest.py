@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,12 @@ def export(library: Path) -> dict:
 
 def photos_by_name(data: dict) -> dict[str, dict]:
     return {Path(p["path"]).name: p for p in data["photos"]}
+
+
+def cached_crops(library: Path) -> dict[int, bytes]:
+    """face id -> crop, as the cache file beside the library holds them (empty if none)."""
+    cache = library.with_name(library.name + ".cache")
+    if not cache.exists():
+        return {}
+    with sqlite3.connect(cache) as conn:
+        return {r[0]: bytes(r[1]) for r in conn.execute("SELECT face_id, crop FROM crops")}

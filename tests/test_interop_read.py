@@ -18,7 +18,7 @@ from PIL import Image
 
 from album.config import Settings
 from album.faces.analyze import analyze_photo
-from tests.conftest import album, export
+from tests.conftest import album, cached_crops, export
 from tests.xmp_tools import (
     exiftool,
     iou,
@@ -451,7 +451,9 @@ def test_a_version_2_library_upgrades_keeping_every_row(tmp_path):
         c = library.conn
         assert c.execute("PRAGMA user_version").fetchone()[0] >= 3
         assert c.execute(f"SELECT {kept} FROM faces ORDER BY id").fetchall() == before
-        assert c.execute("SELECT face_id, crop FROM face_crops").fetchall() == [(1, b"\xff\xd8")]
+        # v4: the crop moved, as it was, to the cache beside the library.
+        assert cached_crops(path) == {1: b"\xff\xd8"}
+        assert not c.execute("SELECT 1 FROM sqlite_master WHERE name = 'face_crops'").fetchall()
         assert c.execute("SELECT * FROM rejections").fetchall() == [(2, 1, 7.0)]
         indexes = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE tbl_name='faces'")}
         assert {"faces_photo", "faces_person", "faces_one_person_per_photo"} <= indexes

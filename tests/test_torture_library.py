@@ -286,8 +286,6 @@ def test_check_rebuilds_derived_data_and_keeps_every_decision(lib: Path, scanned
         "INSERT INTO faces (photo_id, top, right, bottom, left, score, embedding) "
         f"SELECT photo_id, top, right, bottom, left, score, embedding FROM faces "
         f"WHERE id = {other[0]}",  # a duplicated detection
-        "INSERT INTO face_crops SELECT (SELECT max(id) FROM faces), crop FROM face_crops "
-        f"WHERE face_id = {other[0]}",
         f"INSERT INTO rejections VALUES ({tony[0]}, 9999, 0)",  # a person that is gone
         keys=False,
     )
@@ -311,7 +309,7 @@ def test_check_rebuilds_derived_data_and_keeps_every_decision(lib: Path, scanned
 
 def test_check_on_a_restored_backup_analyzes_nothing_again(lib: Path, tmp_path: Path):
     """A backup has no crops (they are re-made from the photos when shown): a missing crop
-    is no damage, while an empty one is dropped to be re-made."""
+    is no damage, and a damaged crop cache is replaced, never a reason to analyze again."""
     with Library.open(lib) as library:
         copy = library.backup(reason="test")
     restored = tmp_path / "restored" / "library.db"
@@ -320,10 +318,13 @@ def test_check_on_a_restored_backup_analyzes_nothing_again(lib: Path, tmp_path: 
     result = album("check", "--library", restored)
     assert "Integrity check: ok" in result.stdout and "Nothing to repair." in result.stdout
     assert _faces(restored) == _faces(lib)
-    _raw_sql(restored, "INSERT INTO face_crops SELECT min(id), x'' FROM faces")
+    cache = restored.with_name(restored.name + ".cache")
+    cache.write_bytes(b"not a cache at all" * 500)
     result = album("check", "--library", restored)
-    assert "empty face crops dropped, to be re-made from their photos: 1" in result.stdout
+    assert "the face crop cache was damaged" in result.stdout
     assert "Analyzed again" not in result.stdout
+    with sqlite3.connect(cache) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 def test_check_points_to_the_backup_when_the_damage_is_beyond_repair(lib: Path):
@@ -376,13 +377,14 @@ def test_a_backup_holds_decisions_and_embeddings_but_no_crops(tmp_path: Path):
                 "INSERT INTO faces (id, photo_id, top, right, bottom, left, embedding) "
                 "VALUES (1, 1, 0, 10, 10, 0, zeroblob(512))"
             )
-            db.conn.execute("INSERT INTO face_crops VALUES (1, randomblob(1000000))")
+        library.crops.put(1, 1, (0, 10, 10, 0), 120, os.urandom(1_000_000))
+        library.crops.flush()
+        assert library.crops.stats() == (1, 1_000_000)
         copy = library.backup(reason="test")
         schema = library.conn.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
     assert copy.stat().st_size < 300_000  # the crop alone is 1 MB
     with sqlite3.connect(copy) as conn:
         assert conn.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall() == schema
-        assert conn.execute("SELECT count(*) FROM face_crops").fetchone()[0] == 0
         assert conn.execute("SELECT length(embedding) FROM faces").fetchone()[0] == 512
         assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

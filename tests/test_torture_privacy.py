@@ -17,7 +17,7 @@ import pytest
 from album.people.service import PeopleService
 from album.store import backup
 from album.store.library import SCRUB_KEY, Library
-from tests.conftest import REPO, album, copy_photos, export
+from tests.conftest import REPO, album, cached_crops, copy_photos, export
 
 # Installed in every Python process started with this folder on PYTHONPATH (sitecustomize), so
 # the scan's forkserver and its workers have it too. It logs and refuses any socket that is not
@@ -142,12 +142,16 @@ def _found(library: Path, needles: list[bytes]) -> list[tuple[str, int]]:
 def _face_bytes(library: Path, person: str | None) -> list[bytes]:
     """Pieces of a person's embeddings and crops, as any copy of them would hold them."""
     pieces = []
+    crops = cached_crops(library)
     with sqlite3.connect(library) as conn:
-        rows = conn.execute(
-            "SELECT f.embedding, c.crop FROM faces f JOIN people p ON p.id = f.person_id "
-            "JOIN face_crops c ON c.face_id = f.id WHERE p.name IS ?",
-            (person,),
-        ).fetchall()
+        rows = [
+            (embedding, crops[face])
+            for face, embedding in conn.execute(
+                "SELECT f.id, f.embedding FROM faces f JOIN people p ON p.id = f.person_id "
+                "WHERE p.name IS ?",
+                (person,),
+            )
+        ]
     for embedding, crop in rows:
         pieces += [embedding, embedding[:32], embedding[240:272], embedding[-32:]]
         middle = len(crop) // 2

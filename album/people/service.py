@@ -318,7 +318,9 @@ class PeopleService:
                 rows.delete_person_if_empty(conn, person)
 
         summary = f"Removed {len(faces)} face{'s' * (len(faces) != 1)}"
-        return self._edit("remove", summary, face_ids, people, change)
+        result = self._edit("remove", summary, face_ids, people, change)
+        self.library.crops.forget(face_ids)  # an undo re-makes them from the photo
+        return result
 
     def add_face(self, photo_id: int, box: tuple[int, int, int, int]) -> EditResult:
         """A face the detector missed, drawn by the user: encoded, stored and matched."""
@@ -330,7 +332,7 @@ class PeopleService:
         except PhotoError as exc:
             raise EditError(f"cannot add that face: {exc}") from None
         with self.library.write() as db:
-            face_id = add_manual_face(db.conn, photo_id, face)
+            face_id = add_manual_face(self.library, photo_id, face)
             before = {
                 "faces": {str(face_id): [None, None, None, 1]},
                 "people": {},
@@ -447,6 +449,7 @@ class PeopleService:
             edits.forget_mentions(db.conn, faces, person_id)
             rows.erase_person(db.conn, person_id)
             self.library.set_meta(SCRUB_KEY, "1")
+        self.library.crops.forget(faces)  # their avatars, from the cache beside the library
         self.scrubbed = self.library.scrub()
         return len(faces)
 

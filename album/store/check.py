@@ -4,9 +4,10 @@ The integrity check reads every page. Damage confined to indexes is repaired by 
 (indexes hold nothing that is not in the tables). Then the derived data is rebuilt: rows that
 point at nothing, covers that show someone else, duplicated detections, and faces whose
 embedding is unreadable (their photo is queued to be analyzed again, which matches the
-new faces to the old rows by box, so names and rejections stay); a missing crop is re-made
-from its photo when shown (`album.faces.crops`). A user's decisions are never
-deleted here.
+new faces to the old rows by box, so names and rejections stay). The crop cache beside the
+library is checked too: a damaged one is replaced by an empty one, and crops of faces no
+longer shown (forgotten, removed, re-detected) are deleted; a missing crop is re-made from
+its photo when shown (`album.faces.crops`). A user's decisions are never deleted here.
 
 Only SQL lives here; `album check` (cli/check_command.py) runs the re-analysis and then
 matches and groups people again, which rebuilds the automatic labels.
@@ -70,7 +71,24 @@ def check(library: Library) -> CheckReport:
             _rebuild_derived(db.conn, report)
     except sqlite3.DatabaseError as exc:
         report.remaining = [str(exc)]
+        return report
+    _check_crops(library, report)
     return report
+
+
+def _check_crops(library: Library, report: CheckReport) -> None:
+    """The crop cache holds nothing a person decided: damage is repaired by starting it
+    again, and crops that show no current face are deleted (privacy: a forget that a kill
+    interrupted leaves none behind)."""
+    damage = library.crops.check()
+    if damage:
+        report.repaired.append(
+            f"the face crop cache was damaged ({damage}): replaced, avatars are re-made "
+            "from the photos"
+        )
+    stale = library.crops.sweep(library.conn)
+    if stale:
+        report.repaired.append(f"face crops of faces no longer shown, deleted: {stale}")
 
 
 def _rebuild_derived(conn: sqlite3.Connection, report: CheckReport) -> None:
@@ -87,14 +105,6 @@ def _rebuild_derived(conn: sqlite3.Connection, report: CheckReport) -> None:
     note(stale_covers, "cover photos showing someone else, reset")
     note(len(_drop_duplicates(conn)), "duplicated faces removed")
     note(_requeue_unreadable(conn, report), "photos with unreadable face data, to analyze again")
-    # A crop is re-made from its photo when a view asks for one that is missing (a restored
-    # backup has none): an empty one is dropped, never a reason to analyze the photo again.
-    note(
-        conn.execute(
-            "DELETE FROM face_crops WHERE typeof(crop) != 'blob' OR length(crop) = 0"
-        ).rowcount,
-        "empty face crops dropped, to be re-made from their photos",
-    )
     note(
         conn.execute(
             "DELETE FROM people WHERE name IS NULL AND NOT EXISTS "

@@ -8,11 +8,12 @@ nobody decided anything about them.
 
 from __future__ import annotations
 
-import sqlite3
+import io
 import time
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 from album.faces.analyze import FaceFound, PhotoAnalysis, iou
 from album.store.file_names import apply_file_names
@@ -38,20 +39,25 @@ def blob_embedding(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype=np.float32)
 
 
-def set_crop(conn: sqlite3.Connection, face_id: int, crop: bytes | None) -> None:
-    """A face's crop (None: it has none, e.g. once forgotten). Kept apart from the face row so
-    label changes and embedding reads never touch the picture bytes."""
-    if crop is None:
-        conn.execute("DELETE FROM face_crops WHERE face_id = ?", (face_id,))
-    else:
-        conn.execute(
-            "INSERT INTO face_crops (face_id, crop) VALUES (?, ?) "
-            "ON CONFLICT(face_id) DO UPDATE SET crop = excluded.crop",
-            (face_id, crop),
-        )
+def set_crop(library: Library, face_id: int, photo_id: int, face: FaceFound) -> None:
+    """Stage the face's crop for the cache beside the library (`album.store.crop_cache`):
+    written once the library's transaction commits, so a rolled-back face leaves none."""
+    if face.crop:
+        library.crops.put(face_id, photo_id, face.box, crop_side(face.crop), face.crop)
 
 
-def add_manual_face(conn: sqlite3.Connection, photo_id: int, face: FaceFound) -> int:
+def crop_side(crop: bytes) -> int:
+    """Pixels per side of a square crop, from its header alone; 0 when unreadable (the crop
+    then serves no request and is re-made)."""
+    try:
+        with Image.open(io.BytesIO(crop)) as image:
+            return int(min(image.size))
+    except (OSError, ValueError):
+        return 0
+
+
+def add_manual_face(library: Library, photo_id: int, face: FaceFound) -> int:
+    conn = library.conn
     top, right, bottom, left = face.box
     cursor = conn.execute(
         "INSERT INTO faces (photo_id, top, right, bottom, left, score, embedding, manual) "
@@ -59,7 +65,7 @@ def add_manual_face(conn: sqlite3.Connection, photo_id: int, face: FaceFound) ->
         (photo_id, top, right, bottom, left, embedding_blob(face.embedding)),
     )
     face_id = int(cursor.lastrowid or 0)
-    set_crop(conn, face_id, face.crop)
+    set_crop(library, face_id, photo_id, face)
     return face_id
 
 
@@ -144,7 +150,8 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
                             face_id,
                         ),
                     )
-                    set_crop(conn, face_id, None if forgotten else face.crop)
+                    if not forgotten:
+                        set_crop(library, face_id, photo_id, face)
                 result.kept += 1
                 face_ids.append(face_id)
                 continue
@@ -163,7 +170,7 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
                 ),
             )
             face_id = int(cursor.lastrowid or 0)
-            set_crop(conn, face_id, face.crop)
+            set_crop(library, face_id, photo_id, face)
             face_ids.append(face_id)
             result.added += 1
         for o, row in enumerate(old):
@@ -174,6 +181,7 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
                 result.kept += 1  # a decision lives on it: keep it even if not detected now
                 continue
             conn.execute("DELETE FROM faces WHERE id = ?", (face_id,))
+            library.crops.drop(face_id)
             result.dropped += 1
         if analysis.names is not None:
             apply_file_names(conn, photo_id, analysis.names, face_ids)

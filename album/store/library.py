@@ -19,7 +19,8 @@ from pathlib import Path
 
 from album.store import backup
 from album.store.backup import BACKUP_INTERVAL, BACKUPS_KEPT
-from album.store.schema import LATEST_VERSION, MIGRATIONS
+from album.store.crop_cache import CropCache
+from album.store.schema import CROPS_LEAVE_VERSION, LATEST_VERSION, MIGRATIONS, V3_CROP_SIDE
 
 BUSY_TIMEOUT_MS = 30_000
 SCRUB_KEY = "scrub_pending"
@@ -94,6 +95,15 @@ class Library:
         self.conn = conn
         self.db = Writing(conn)
         self._savepoints = 0
+        self._crops: CropCache | None = None
+
+    @property
+    def crops(self) -> CropCache:
+        """The face crops beside the library (`album.store.crop_cache`), opened on first use.
+        Crops staged inside `write()` are written once the library's transaction commits."""
+        if self._crops is None:
+            self._crops = CropCache(self.path)
+        return self._crops
 
     @classmethod
     def open(
@@ -191,6 +201,8 @@ class Library:
         return bool(row[0])
 
     def close(self) -> None:
+        if self._crops is not None:
+            self._crops.close()
         with contextlib.suppress(sqlite3.Error):
             self.conn.close()
 
@@ -224,8 +236,14 @@ class Library:
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            if self._crops is not None:
+                self._crops.discard()
             raise
         self.conn.execute("COMMIT")
+        if self._crops is not None:
+            # After the commit and outside the library's lock: a crop never waits on it,
+            # and one of a rolled-back face is never written.
+            self._crops.flush()
 
     @property
     def version(self) -> int:
@@ -249,9 +267,38 @@ class Library:
                 if db.conn.execute("PRAGMA user_version").fetchone()[0] >= number:
                     continue
                 # executescript() would commit on its own; one statement at a time keeps it atomic.
+                if number == CROPS_LEAVE_VERSION:
+                    self._crops_to_cache()
                 for statement in _statements(MIGRATIONS[number - 1]):
                     db.conn.execute(statement)
                 db.conn.execute(f"PRAGMA user_version = {number}")
+        if version < CROPS_LEAVE_VERSION <= LATEST_VERSION:
+            self._shrink()
+
+    def _crops_to_cache(self) -> None:
+        """v4: the crops a v3 library holds move to the cache file as they are (JPEG at the
+        side the scan cut them), so no avatar has to be re-made from its photo. Best effort:
+        a cache that cannot take them only means they are re-made on demand."""
+        exists = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'face_crops'"
+        ).fetchone()
+        if not exists:
+            return
+        try:
+            self.crops.import_crops(self.path, V3_CROP_SIDE)
+        except sqlite3.Error as exc:
+            self._warn(f"face crops could not move to the cache; they are re-made: {exc}")
+
+    def _shrink(self) -> None:
+        """The dropped crops leave free pages behind: VACUUM gives them back to the disk (a
+        928 MB library of 150k faces becomes about 150 MB), then the WAL that held the new
+        pages is emptied. A library another process keeps busy stays large until `album
+        check`; nothing is lost either way."""
+        try:
+            self.conn.execute("VACUUM")
+            self._checkpoint()
+        except sqlite3.OperationalError as exc:
+            self._warn(f"could not compact the library after moving its crops out: {exc}")
 
     def backup(self, *, reason: str = "scheduled", keep: int = BACKUPS_KEPT) -> Path:
         """A consistent copy of the live library's decisions and embeddings in `backups/`."""
@@ -285,6 +332,11 @@ class Library:
             _drop_meta(clean, SCRUB_KEY)
         except (sqlite3.Error, OSError) as exc:
             self._warn(f"could not take a clean backup after forgetting: {exc}")
+        # The cache beside the library: every crop not of a face still shown goes (the
+        # forgotten person's, or those a kill left behind), and its WAL is emptied.
+        self.crops.sweep(self.conn)
+        if not self.crops.checkpoint():
+            return False
         if not self._checkpoint():
             return False
         with self.write() as db:

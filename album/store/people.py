@@ -187,8 +187,9 @@ def set_cover(conn: sqlite3.Connection, person_id: int, face_id: int | None) -> 
 
 
 def erase_person(conn: sqlite3.Connection, person_id: int) -> set[int]:
-    """Forget: the person row, their rejections, and their faces' embeddings and crops (the
-    face rows stay as removed tombstones, so a rescan does not bring them back)."""
+    """Forget: the person row, their rejections, and their faces' embeddings (the face rows
+    stay as removed tombstones, so a rescan does not bring them back). Their crops are in the
+    cache beside the library: the caller deletes them there (`CropCache.forget`)."""
     faces = {f.id for f in faces_of_person(conn, person_id)}
     ordered = sorted(faces)
     for start in range(0, len(ordered), 500):
@@ -198,7 +199,6 @@ def erase_person(conn: sqlite3.Connection, person_id: int) -> set[int]:
             f"embedding = NULL, removed = 1 WHERE id IN {ids_in(chunk)}",
             chunk,
         )
-        conn.execute(f"DELETE FROM face_crops WHERE face_id IN {ids_in(chunk)}", chunk)
     conn.execute("DELETE FROM rejections WHERE person_id = ?", (person_id,))
     conn.execute("DELETE FROM people WHERE id = ?", (person_id,))
     return faces

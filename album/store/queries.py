@@ -161,22 +161,18 @@ def faces_in_photo(conn: sqlite3.Connection, photo_id: int) -> list[FaceInPhoto]
     ]
 
 
-def face_crop(conn: sqlite3.Connection, face_id: int) -> bytes | None:
-    row = conn.execute("SELECT crop FROM face_crops WHERE face_id = ?", (face_id,)).fetchone()
-    return row[0] if row else None
-
-
 def face_source(
     conn: sqlite3.Connection, face_id: int
-) -> tuple[str, tuple[int, int, int, int]] | None:
-    """(photo path, box) a shown face's crop is cut from; None for a removed or forgotten face."""
+) -> tuple[str, int, tuple[int, int, int, int]] | None:
+    """(photo path, photo id, box) a shown face's crop is cut from; None for a removed or
+    forgotten face."""
     row = conn.execute(
-        "SELECT p.path, f.top, f.right, f.bottom, f.left FROM faces f "
+        "SELECT p.path, p.id, f.top, f.right, f.bottom, f.left FROM faces f "
         "JOIN photos p ON p.id = f.photo_id "
         "WHERE f.id = ? AND f.removed = 0 AND f.embedding IS NOT NULL",
         (face_id,),
     ).fetchone()
-    return (row[0], (row[1], row[2], row[3], row[4])) if row else None
+    return (row[0], row[1], (row[2], row[3], row[4], row[5])) if row else None
 
 
 def faces_of(

@@ -13,8 +13,9 @@ from collections import OrderedDict
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QGuiApplication, QImage, QPixmap
 
+from album.config import Settings
 from album.faces.crops import face_crop
 from album.imaging import PhotoError, thumbnail_jpeg
 from album.ui.jobs import thread_library
@@ -51,6 +52,11 @@ class Thumbnails(QObject):
     def __init__(self, library_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._library_path = library_path
+        # Face tiles are at most crop_size logical pixels; on a HiDPI screen (device pixel
+        # ratio 2) the crop is asked for at twice that, so avatars stay sharp.
+        screen = QGuiApplication.primaryScreen()
+        ratio = screen.devicePixelRatio() if screen is not None else 1.0
+        self.face_side = round(Settings().crop_size * max(1.0, ratio))
         self._cache: OrderedDict[Key, QPixmap | None] = OrderedDict()
         self._requested: set[Key] = set()
         self._stale: set[Key] = set()  # shown until their new picture arrives
@@ -93,7 +99,7 @@ class Thumbnails(QObject):
     def _decode(self, key: Key, path: str | None) -> QImage | None:
         try:
             if key[0] == "face":
-                data = face_crop(thread_library(self._library_path), key[1])
+                data = face_crop(thread_library(self._library_path), key[1], self.face_side)
             else:
                 data = thumbnail_jpeg(path or "", PHOTO_SIDE)
         except (PhotoError, OSError):

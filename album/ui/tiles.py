@@ -98,15 +98,19 @@ class TileDelegate(QStyledItemDelegate):
         painter.setClipPath(clip)
         pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
+            # Scaled to the tile's device pixels: on a HiDPI screen (ratio 2) a 240 px avatar
+            # stays sharp instead of being shrunk to 116 px and blown up again.
+            ratio = max(1.0, painter.device().devicePixelRatioF())
             scaled = pixmap.scaled(
-                picture_rect.size(),
+                picture_rect.size() * ratio,
                 Qt.AspectRatioMode.KeepAspectRatio
                 if self.whole
                 else Qt.AspectRatioMode.KeepAspectRatioByExpanding,
                 Qt.TransformationMode.SmoothTransformation,
             )
-            x = picture_rect.x() + (picture_rect.width() - scaled.width()) // 2
-            y = picture_rect.y() + (picture_rect.height() - scaled.height()) // 2
+            scaled.setDevicePixelRatio(ratio)
+            x = picture_rect.x() + round((picture_rect.width() - scaled.width() / ratio) / 2)
+            y = picture_rect.y() + round((picture_rect.height() - scaled.height() / ratio) / 2)
             painter.drawPixmap(x, y, scaled)
         else:
             placeholder = palette.color(QPalette.ColorRole.Mid)
