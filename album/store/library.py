@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from album.store import backup
+from album.store import backup, named_groups
 from album.store.backup import BACKUP_INTERVAL, BACKUPS_KEPT
 from album.store.schema import LATEST_VERSION, MIGRATIONS
 
@@ -167,6 +167,9 @@ class Library:
         """Finish a forget that a kill interrupted; take the day's backup."""
         if self.meta(SCRUB_KEY):
             self.scrub()
+        if named_groups.is_pending(self.conn):  # a kill came between a naming and its settle
+            with self.write() as db:
+                named_groups.settle(db.conn)
         if scheduled_backup and not fresh:
             self.scheduled_backup()
 
