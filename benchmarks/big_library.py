@@ -68,6 +68,10 @@ def fresh_copy(library: Path, into: Path) -> Path:
     for suffix in ("-wal", "-shm"):
         Path(f"{copy}{suffix}").unlink(missing_ok=True)
     shutil.copy(library, copy)
+    # On disk before anything is timed: a user's library is not 1 GB the kernel is still
+    # writing out, and the first commit's fsync would wait for the copy (0.6 s measured).
+    with open(copy, "rb+") as written:
+        os.fsync(written.fileno())
     return copy
 
 
