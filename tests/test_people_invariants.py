@@ -279,3 +279,18 @@ def test_a_group_named_and_undone_before_its_settle_stays_a_group(lib: Path):
         assert library.conn.execute(
             "SELECT name FROM people WHERE id = ?", (person,)
         ).fetchone() == (None,)
+
+
+def test_undoing_a_merge_into_a_group_named_just_before_keeps_it_confirmed(lib: Path):
+    with Library.open(lib) as library:
+        service = PeopleService(library, defer_rematch=True)
+        person, other = _largest_groups(library, 2)
+        grouped = _group(library, person)
+        service.name_person(person, "Ada")
+        service.merge([other], into=person)  # before the naming's follow-up ran
+        service.follow_up()  # nothing left to confirm: the merge confirmed Ada's faces
+        service.undo()  # ... and gives them back grouped
+        service.follow_up()
+        assert all(_labels(library)[f][:2] == (person, "user") for f in grouped)
+        assert service.undo() == "Named 'Ada'"
+        assert {f: _labels(library)[f] for f in grouped} == grouped

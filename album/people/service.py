@@ -443,6 +443,9 @@ class PeopleService:
             edits.mark(db.conn, edit.id, undone=not undone)
             for person_id in state.get(named_groups.CONFIRM, ()):  # a naming done again
                 named_groups.queue(db.conn, person_id, edit.id)
+            for person_id, row in state["people"].items():  # named, maybe grouped faces again
+                if row is not None and row[0] is not None:
+                    named_groups.queue(db.conn, int(person_id))
         self._write_files(map(int, edit.before["faces"]), map(int, edit.before["people"]))
         self._after_edit(edit.before, edit.after)
         return edit.summary

@@ -38,10 +38,14 @@ def _save(conn: sqlite3.Connection, pending: dict[str, int]) -> None:
         conn.execute("DELETE FROM meta WHERE key = ?", (PENDING_KEY,))
 
 
-def queue(conn: sqlite3.Connection, person_id: int, edit_id: int) -> None:
-    """Inside the naming's transaction: this person's grouped faces are to be confirmed."""
+def queue(conn: sqlite3.Connection, person_id: int, edit_id: int = 0) -> None:
+    """Inside the naming's transaction: this person's grouped faces are to be confirmed.
+
+    `edit_id` 0: by the latest naming of them still done (an undo gave a named person
+    grouped faces back: a merge into them, made before the naming settled, was undone)."""
     pending = _pending(conn)
-    pending[str(person_id)] = edit_id
+    if edit_id or str(person_id) not in pending:
+        pending[str(person_id)] = edit_id
     _save(conn, pending)
 
 
@@ -85,6 +89,8 @@ def _into_undo(
     conn: sqlite3.Connection, edit_id: int, person_id: int, grouped: list[tuple]
 ) -> None:
     """The naming's snapshots gain the faces it confirmed: grouped before, the user's after."""
+    if not edit_id:
+        edit_id = _latest_naming(conn, person_id)
     row = conn.execute(
         "SELECT before, after FROM edits WHERE id = ? AND undone = 0", (edit_id,)
     ).fetchone()
@@ -101,3 +107,12 @@ def _into_undo(
         "UPDATE edits SET before = ?, after = ? WHERE id = ?",
         (json.dumps(before), json.dumps(after), edit_id),
     )
+
+
+def _latest_naming(conn: sqlite3.Connection, person_id: int) -> int:
+    for edit_id, after in conn.execute(
+        "SELECT id, after FROM edits WHERE kind = 'name' AND undone = 0 ORDER BY id DESC LIMIT 50"
+    ):
+        if person_id in json.loads(after).get(CONFIRM, ()):
+            return int(edit_id)
+    return 0
