@@ -73,6 +73,10 @@ def fresh_copy(library: Path, into: Path, *, crops: bool = False) -> Path:
     shutil.copy(library, copy)
     if crops and cache_path(library).exists():
         shutil.copy(cache_path(library), cache_path(copy))
+    # On disk before anything is timed: a user's library is not 1 GB the kernel is still
+    # writing out, and the first commit's fsync would wait for the copy (0.6 s measured).
+    with open(copy, "rb+") as written:
+        os.fsync(written.fileno())
     return copy
 
 

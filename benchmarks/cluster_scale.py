@@ -163,8 +163,9 @@ def main() -> None:
         f"{args.baseline}, load average before {os.getloadavg()[0]:.1f}\n"
     )
     print(
-        "| faces | people | baseline wall / peak RSS | now wall / peak RSS | time ratio "
-        "| memory ratio | BCubed F baseline / now | same partition (pairwise F) |"
+        "| faces | people | baseline wall / CPU / peak RSS | now wall / CPU / peak RSS "
+        "| time ratio (wall / CPU) | memory ratio | BCubed F baseline / now "
+        "| same partition (pairwise F) |"
     )
     print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
@@ -181,9 +182,10 @@ def main() -> None:
             f_old, f_new = (bcubed(truth, labels[w])[2] for w in ("baseline", "now"))
             same = pairwise(singletons(labels["baseline"]), labels["now"])[2]
             print(
-                f"| {n:,} | {truth.max() + 1:,} | {old['wall']:.1f} s / "
-                f"{old['peak_kb'] / 2**20:.2f} GB | {new['wall']:.1f} s / "
-                f"{new['peak_kb'] / 2**20:.2f} GB | {new['wall'] / old['wall']:.2f} | "
+                f"| {n:,} | {truth.max() + 1:,} | {old['wall']:.1f} s / {old['cpu']:.1f} s / "
+                f"{old['peak_kb'] / 2**20:.2f} GB | {new['wall']:.1f} s / {new['cpu']:.1f} s / "
+                f"{new['peak_kb'] / 2**20:.2f} GB | {new['wall'] / old['wall']:.2f} / "
+                f"{new['cpu'] / old['cpu']:.2f} | "
                 f"{new['peak_kb'] / old['peak_kb']:.2f} | {f_old:.3f} / {f_new:.3f} | {same:.3f} |",
                 flush=True,
             )

@@ -225,3 +225,72 @@ def test_a_backup_restores_to_a_working_library(lib: Path, tmp_path: Path):
         assert library.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         # Crops are derived: the backup leaves them out, and they come back from the photos.
         assert cached_crops(restored) == {}
+
+
+def _group(library: Library, person: int) -> dict[int, tuple]:
+    return {f: label for f, label in _labels(library).items() if label[0] == person}
+
+
+def test_naming_a_group_writes_no_face_row_and_undo_gives_the_group_back(lib: Path):
+    with Library.open(lib) as library:
+        service = PeopleService(library, defer_rematch=True)
+        person = _largest_groups(library, 1)[0]
+        grouped = _group(library, person)
+        assert len(grouped) > 20 and all(label[1] == "cluster" for label in grouped.values())
+        changes = library.conn.total_changes
+        service.name_person(person, "Ada")
+        # The edit is the name (people, the undo log, the note to confirm): not one row per face.
+        assert library.conn.total_changes - changes < 5
+        service.follow_up()  # confirms the group, then matches around Ada
+        named = _group(library, person)
+        assert all(named[f][1] == "user" for f in grouped)
+        assert service.undo() == "Named 'Ada'"
+        assert {f: _labels(library)[f] for f in grouped} == grouped
+        assert service.redo() == "Named 'Ada'"
+        service.follow_up()
+        assert all(_labels(library)[f][:2] == (person, "user") for f in grouped)
+        assert service.undo() == "Named 'Ada'"
+        assert {f: _labels(library)[f] for f in grouped} == grouped
+
+
+def test_a_group_named_just_before_a_kill_is_confirmed_on_the_next_open(lib: Path):
+    with Library.open(lib) as library:
+        service = PeopleService(library, defer_rematch=True)
+        person = _largest_groups(library, 1)[0]
+        grouped = _group(library, person)
+        service.name_person(person, "Ada")  # no follow-up: the process ends here
+    with Library.open(lib) as library:
+        assert all(_labels(library)[f][:2] == (person, "user") for f in grouped)
+        update_people(library)  # a regroup after it leaves the named group alone
+        assert all(_labels(library)[f][:2] == (person, "user") for f in grouped)
+        assert PeopleService(library).undo() == "Named 'Ada'"
+        assert {f: _labels(library)[f] for f in grouped} == grouped
+
+
+def test_a_group_named_and_undone_before_its_settle_stays_a_group(lib: Path):
+    with Library.open(lib) as library:
+        service = PeopleService(library, defer_rematch=True)
+        person = _largest_groups(library, 1)[0]
+        grouped = _group(library, person)
+        service.name_person(person, "Ada")
+        service.undo()
+        service.follow_up()
+        assert {f: _labels(library)[f] for f in grouped} == grouped
+        assert library.conn.execute(
+            "SELECT name FROM people WHERE id = ?", (person,)
+        ).fetchone() == (None,)
+
+
+def test_undoing_a_merge_into_a_group_named_just_before_keeps_it_confirmed(lib: Path):
+    with Library.open(lib) as library:
+        service = PeopleService(library, defer_rematch=True)
+        person, other = _largest_groups(library, 2)
+        grouped = _group(library, person)
+        service.name_person(person, "Ada")
+        service.merge([other], into=person)  # before the naming's follow-up ran
+        service.follow_up()  # nothing left to confirm: the merge confirmed Ada's faces
+        service.undo()  # ... and gives them back grouped
+        service.follow_up()
+        assert all(_labels(library)[f][:2] == (person, "user") for f in grouped)
+        assert service.undo() == "Named 'Ada'"
+        assert {f: _labels(library)[f] for f in grouped} == grouped

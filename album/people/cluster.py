@@ -278,14 +278,17 @@ class _Centres:
     """
 
     def __init__(self, x: np.ndarray, mean: np.ndarray) -> None:
-        self.x, self.mean = x, mean
+        self.x, self.mean = x, mean.astype(np.float32)
         self.slot = np.full(x.shape[0], -1)
         self.rows = np.empty((0, x.shape[1]), dtype=np.float32)
         self.free = np.empty(0, dtype=np.int64)
         self.shape = x.shape
 
     def __getitem__(self, idx: np.ndarray) -> np.ndarray:
-        out = (self.x[idx] - self.mean).astype(np.float32)  # as a float64 copy would round
+        # In float32 throughout: a float64 temporary and its cast back were a third of the
+        # clustering's time at 300,000 faces (every link and centroid gap gathers rows here).
+        out = self.x[idx]
+        out -= self.mean
         slot = self.slot[idx]
         grown = np.flatnonzero(slot >= 0)
         out[grown] = self.rows[slot[grown]]

@@ -100,11 +100,17 @@ def _search_block(
             queries, rank = np.divmod(entries[e0 : e0 + block], probe)
             dist = left[queries] @ right.T
             hit = dist < r2
-            over = np.count_nonzero(hit, axis=1) > width
-            if over.any():  # keep the `width` nearest (partition: 5x faster than argpartition)
-                kth = np.partition(dist[over], width - 1, axis=1)[:, width - 1]
-                hit[over] &= dist[over] <= kth[:, None]
-            row, col = np.nonzero(hit)
+            count = np.count_nonzero(hit, axis=1)
+            over = np.flatnonzero(count > width)
+            if over.size:  # keep the `width` nearest (partition: 5x faster than argpartition)
+                near = dist[over]  # gathered once: these rows are 40% of all at 150,000 faces
+                kth = np.partition(near, width - 1, axis=1)[:, width - 1]
+                hit[over] = near <= kth[:, None]  # kth < r2: more than `width` are under it
+            # Most faces have no neighbour in most of the cells they probe: nonzero() over
+            # the rows that have one only (over the whole block it took a third of a cell).
+            rows = np.flatnonzero(count)
+            row, col = np.nonzero(hit[rows])
+            row = rows[row]
             per_row = np.bincount(row, minlength=queries.size)
             pos = np.arange(row.size) - (np.cumsum(per_row) - per_row)[row]
             row, col, pos = row[pos < width], col[pos < width], pos[pos < width]  # ties

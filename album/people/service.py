@@ -22,7 +22,7 @@ from album.people.update import (
     stored_people_settings,
     update_people,
 )
-from album.store import edits, file_names, photos
+from album.store import edits, file_names, named_groups, photos
 from album.store import people as rows
 from album.store import settings as stored_settings
 from album.store.faces import add_manual_face
@@ -83,7 +83,10 @@ class PeopleService:
         change: Callable[[sqlite3.Connection], Iterable[int] | None],
         *,
         rematch: bool = False,
+        confirm: Iterable[int] = (),
     ) -> EditResult:
+        """`confirm`: people whose grouped faces this edit confirms, by `named_groups.settle`
+        after the edit (the edit's cost then does not grow with the group)."""
         faces, people = set(faces), set(people)
         with self.library.write() as db:
             conn = db.conn
@@ -92,7 +95,12 @@ class PeopleService:
             after = edits.snapshot(conn, faces, people | created)
             for pid in created:
                 before["people"].setdefault(str(pid), None)
+            confirm = sorted(set(confirm))
+            if confirm:
+                after[named_groups.CONFIRM] = confirm
             edit_id = edits.record(conn, kind, summary, before, after)
+            for person_id in confirm:
+                named_groups.queue(conn, person_id, edit_id)
         self._write_files(faces, people | created)
         if rematch:
             self._after_edit(before, after)
@@ -120,9 +128,21 @@ class PeopleService:
         """The matching the edits so far call for: only faces near the people they touched."""
         people, faces = self.pending_people, self.pending_faces
         self.pending_people, self.pending_faces = set(), set()
+        self.settle()
         if not people and not faces:
             return UpdateReport()
         return self.rematch(people, faces)
+
+    def settle(self) -> set[int]:
+        """Confirm the grouped faces of the people named since the last settle (their own
+        short transaction, after the naming's); returns those people."""
+        if not named_groups.is_pending(self.library.conn):
+            return set()
+        with self.library.write() as db:
+            settled = named_groups.settle(db.conn)
+        if settled:
+            self._write_files((), settled)
+        return settled
 
     def rematch(
         self, people: Iterable[int] | None = None, faces: Iterable[int] = ()
@@ -175,16 +195,23 @@ class PeopleService:
             if not merge:
                 raise NameTaken(name, existing.id)
             return self.merge([person_id], into=existing.id)
-        faces = self._face_ids(person_id)
         confirm = person.name is None
 
         def change(conn: sqlite3.Connection) -> None:
             rows.rename(conn, person_id, name)
-            if confirm:
-                rows.confirm_grouped_faces(conn, person_id)
 
         verb = "Named" if person.name is None else f"Renamed {person.name!r} to"
-        return self._edit("name", f"{verb} {name!r}", faces, [person_id], change, rematch=True)
+        # No face row changes in the edit itself: naming a group confirms its faces, and
+        # that is written (and added to the undo log) by `named_groups.settle` just after.
+        return self._edit(
+            "name",
+            f"{verb} {name!r}",
+            [],
+            [person_id],
+            change,
+            rematch=True,
+            confirm=[person_id] if confirm else [],
+        )
 
     def name_face(self, face_id: int, name: str) -> EditResult:
         """This face is `name`: an existing person by that name, or a new one."""
@@ -413,8 +440,14 @@ class PeopleService:
             edit = edits.latest(db.conn, undone=undone)
             if edit is None:
                 return None
-            edits.restore(db.conn, edit.after if undone else edit.before)
+            state = edit.after if undone else edit.before
+            edits.restore(db.conn, state)
             edits.mark(db.conn, edit.id, undone=not undone)
+            for person_id in state.get(named_groups.CONFIRM, ()):  # a naming done again
+                named_groups.queue(db.conn, person_id, edit.id)
+            for person_id, row in state["people"].items():  # named, maybe grouped faces again
+                if row is not None and row[0] is not None:
+                    named_groups.queue(db.conn, int(person_id))
         self._write_files(map(int, edit.before["faces"]), map(int, edit.before["people"]))
         self._after_edit(edit.before, edit.after)
         return edit.summary

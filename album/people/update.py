@@ -19,6 +19,7 @@ import numpy as np
 
 from album.people.match import MatchSettings, match
 from album.people.nearby import within
+from album.store import named_groups
 from album.store import people as rows
 from album.store import settings as stored_settings
 from album.store.faces import DECIDED_SOURCES
@@ -79,6 +80,9 @@ def update_people(
     decided again, so its cost follows the edit, not the library.
     """
     started = time.monotonic()
+    if named_groups.is_pending(library.conn):  # a naming's group is the user's before this
+        with library.write() as db:
+            named_groups.settle(db.conn)
     plan = plan_people(library, settings, recluster=recluster, around=around, faces=faces)
     report = write_plan(library, plan)
     report.seconds = time.monotonic() - started
@@ -283,6 +287,8 @@ def write_plan(library: Library, plan: PeoplePlan) -> UpdateReport:
     was = plan.was
     with library.write() as db:
         conn = db.conn
+        # A group named while the plan was made is the user's now: its faces are skipped below.
+        named_groups.settle(conn)
         now = rows.label_states(conn, plan.labels)
         changes = []
         for face_id, (person, source, confidence) in plan.labels.items():

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from album.store import backup
+from album.store import backup, named_groups
 from album.store.backup import BACKUP_INTERVAL, BACKUPS_KEPT
 from album.store.crop_cache import CropCache
 from album.store.schema import CROPS_LEAVE_VERSION, LATEST_VERSION, MIGRATIONS, V3_CROP_SIDE
@@ -177,6 +177,9 @@ class Library:
         """Finish a forget that a kill interrupted; take the day's backup."""
         if self.meta(SCRUB_KEY):
             self.scrub()
+        if named_groups.is_pending(self.conn):  # a kill came between a naming and its settle
+            with self.write() as db:
+                named_groups.settle(db.conn)
         if scheduled_backup and not fresh:
             self.scheduled_backup()
 
