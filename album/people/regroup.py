@@ -5,32 +5,56 @@ held the GIL in long numpy-free stretches (the window stalled) and its memory st
 window. Here a child process reads one snapshot of the library (a read transaction), plans
 (match + cluster) and sends the plan back; the caller writes it through `write_plan`, which
 skips every face a user edited while the child was planning. Cancelling kills the child:
-nothing was written, so nothing is lost.
+nothing was written, so nothing is lost. Once the plan is being written it is too late to
+cancel (a half-cancelled write would be the one outcome that loses something), and `cancel`
+says so.
+
+The child tells the stage it is in ("reading", "matching", "grouping") on a pipe of its own,
+so a window can show progress without ever touching the plan's (large) pipe on its GUI thread.
 """
 
 from __future__ import annotations
 
 import multiprocessing.connection
+import threading
 from pathlib import Path
 
 from album.people.update import PeoplePlan, UpdateReport, write_plan
 from album.scan.pool import process_context
 from album.store.library import Library
 
+# What the stages are called where a person reads them, in the order they come.
+STAGES = {
+    "starting": "starting",
+    "reading": "reading the faces",
+    "matching": "matching faces to named people",
+    "grouping": "grouping the other faces",
+    "writing": "saving the new groups",
+}
 
-def _plan_in_child(path: str, out: multiprocessing.connection.Connection) -> None:
+
+def _plan_in_child(
+    path: str,
+    out: multiprocessing.connection.Connection,
+    told: multiprocessing.connection.Connection,
+) -> None:
     from album.people.update import plan_people
+
+    def progress(stage: str, faces: int) -> None:
+        told.send((stage, faces))
 
     try:
         with Library.open(path, migrate=False) as library:
             library.conn.execute("BEGIN")  # everything below reads one snapshot
-            plan = plan_people(library, recluster=True)
+            progress("reading", 0)
+            plan = plan_people(library, recluster=True, progress=progress)
             library.conn.execute("COMMIT")
         out.send(("plan", plan))
     except Exception as exc:  # the parent says what went wrong
         out.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         out.close()
+        told.close()
 
 
 class RegroupCancelled(Exception):
@@ -46,27 +70,51 @@ class Regroup:
     def __init__(self, library_path: Path | str) -> None:
         self.library_path = str(Path(library_path).absolute())
         self._receive, send = multiprocessing.Pipe(duplex=False)
-        self._send = send
+        self._heard, tell = multiprocessing.Pipe(duplex=False)
+        self._send, self._tell = send, tell
         self.process = process_context().Process(
             target=_plan_in_child,
-            args=(self.library_path, send),
+            args=(self.library_path, send, tell),
             daemon=True,
             name=PROCESS_NAME,
         )
         self.cancelled = False
+        self.writing = False
+        self.stage: tuple[str, int] = ("starting", 0)
+        self._lock = threading.Lock()
 
     def start(self) -> Regroup:
         self.process.start()
-        self._send.close()  # the child holds the only sending end: its death ends the pipe
+        # The child holds the only sending ends: its death ends both pipes.
+        self._send.close()
+        self._tell.close()
         return self
 
     def planning(self) -> bool:
         return self.process.is_alive() and not self._receive.poll()
 
-    def cancel(self) -> None:
-        self.cancelled = True
+    def progress(self) -> list[tuple[str, int]]:
+        """The stages the child entered since the last call, each with how many faces it
+        works on (never blocks); `stage` keeps the latest."""
+        heard = []
+        try:
+            while self._heard.poll():
+                heard.append(self._heard.recv())
+        except (EOFError, OSError):
+            pass  # the child is gone; its last word stands
+        if heard:
+            self.stage = heard[-1]
+        return heard
+
+    def cancel(self) -> bool:
+        """Stop planning; False when it is too late (the plan is being written)."""
+        with self._lock:
+            if self.writing:
+                return False
+            self.cancelled = True
         if self.process.is_alive():
             self.process.kill()
+        return True
 
     def plan(self, timeout: float | None = None) -> PeoplePlan | None:
         """The child's plan; None while it is still planning (after `timeout` seconds)."""
@@ -87,6 +135,8 @@ class Regroup:
         plan = self.plan(timeout)
         if plan is None:
             raise TimeoutError("the regroup is still planning")
-        if self.cancelled:
-            raise RegroupCancelled("the regroup was cancelled")
+        with self._lock:
+            if self.cancelled:
+                raise RegroupCancelled("the regroup was cancelled")
+            self.writing = True
         return write_plan(library, plan)
