@@ -214,3 +214,35 @@ def test_scrolling_a_big_grid_loads_only_the_tiles_on_screen(qtbot, window: Main
     assert len(decoded) <= len(last) + WORKERS, (
         f"{len(decoded)} loaded, {len(last)} on the last screen: tiles scrolled past were loaded"
     )
+
+
+def test_two_names_typed_one_after_another_with_the_keyboard_both_stick(qtbot, window: MainWindow):
+    """After a name, the grid holds its order while the user is on it; the next F2 moved the
+    keyboard to the editor, the held order was applied, the editor closed, and the rest of
+    the name went into the filter box."""
+    settle(qtbot, window)
+    people = window.people
+    for name in ("Ada", "Bob"):
+        settle(qtbot, window)
+        qtbot.waitUntil(lambda: not people._loading and not window._reload_timer.isActive())
+        row = next(i for i, p in enumerate(people.model.rows) if p.name is None)
+        person = people.model.rows[row].id
+        people.view.setFocus()
+        people.view.setCurrentIndex(people.model.index(row))
+        QTest.keyClick(people.view, Qt.Key.Key_F2)
+        editor = QApplication.focusWidget()
+        assert isinstance(editor, QLineEdit) and editor is not people.filter
+        QTest.keyClicks(editor, name)
+        QTest.keyClick(editor, Qt.Key.Key_Return)
+        qtbot.waitUntil(
+            lambda p=person, n=name: people.model.data(people.model.index_of(p)) == n,
+            timeout=WAIT,
+        )
+        assert people.filter.text() == ""
+    settle(qtbot, window)
+    conn = sqlite3.connect(window.backend.library_path)
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM people WHERE name IS NOT NULL")}
+    finally:
+        conn.close()
+    assert names == {"Ada", "Bob"}
