@@ -36,6 +36,7 @@ from album.people.update import update_people, write_plan  # noqa: E402
 from album.store import people as rows  # noqa: E402
 from album.store.library import Library  # noqa: E402
 from benchmarks.library_builder import build_library, faces_root  # noqa: E402
+from benchmarks.window_scale import measure_window  # noqa: E402
 
 CACHE = Path(os.environ.get("ALBUM_BENCH_CACHE", tempfile.gettempdir())) / "album-bench"
 MB = 1024 * 1024
@@ -300,6 +301,9 @@ def main() -> None:
     parser.add_argument("photos", type=int, nargs="?", default=100_000)
     parser.add_argument("--names", type=int, default=5, help="names given in a row")
     parser.add_argument("--skip-cluster", action="store_true")
+    parser.add_argument(
+        "--skip-window", action="store_true", help="leave out the window's rows (window_scale.py)"
+    )
     args = parser.parse_args()
     pristine, photos = cached_library(args.photos)
     table = Table()
@@ -333,13 +337,14 @@ def main() -> None:
         measure_regroup(table, fresh_copy(pristine, work / "e"))
         if not args.skip_cluster:
             measure_cluster(table, fresh_copy(pristine, work / "d"))
-    for what in (
-        "rename in the window -> the name shows",
-        "window open -> People tiles",
-        "People grid scrolled to the end",
+        if not args.skip_window:
+            measure_window(table, pristine, work / "window")
+    table.row(
         "clustering 1M faces (benchmarks/cluster_embeddings.py)",
-    ):
-        table.row(what, "not measured here", "see issue 12", None)
+        "not measured here",
+        "see issue 12",
+        None,
+    )
     print()
     print(f"N = {args.photos:,} photos")
     print(table.markdown())

@@ -89,6 +89,8 @@ def visible_rows(view: Any) -> range:
     model = view.model()
     rect = view.viewport().rect()
     first = view.indexAt(rect.topLeft() + rect.topLeft().__class__(8, 8))
+    if not first.isValid():  # the corner fell between two tiles
+        first = view.indexAt(rect.center())
     if not first.isValid():
         return range(0)
     start = first.row()
@@ -109,11 +111,18 @@ def visible_pictures_loaded(window: Any) -> bool:
     return all(thumbnails.cached("face", model.rows[r].cover_face_id) for r in rows)
 
 
+def covers_on_screen(window: Any) -> set[int]:
+    return {
+        window.people.model.rows[r].cover_face_id
+        for r in visible_rows(window.people.view)
+        if window.people.model.rows[r].cover_face_id is not None
+    }
+
+
 def child(library: Path, scenario: str, launched: float) -> dict[str, Any]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QTimer
 
-    from album.ui.app import BACKUP_DELAY_MS, application, create_window
+    from album.ui.app import application, back_up_after_first_look, create_window
 
     out: dict[str, Any] = {"scenario": scenario}
     app = application()
@@ -122,7 +131,7 @@ def child(library: Path, scenario: str, launched: float) -> dict[str, Any]:
     window = create_window(library)
     window.resize(WIDTH, HEIGHT)
     window.show()
-    QTimer.singleShot(BACKUP_DELAY_MS, window.backend.back_up)  # as `album` does
+    back_up_after_first_look(window)  # as `album` does
     people = window.people
     painted: list[float] = []
 
@@ -225,7 +234,6 @@ def rename(window: Any, ticker: Any, out: dict[str, Any]) -> None:
 def scroll(window: Any, ticker: Any, out: dict[str, Any]) -> None:
     """Scroll the People grid to the end a screenful every 20 ms, then stop and wait."""
     thumbnails, view = window.thumbnails, window.people.view
-    model = window.people.model
     wait_for(lambda: settled(window), timeout=600)
     pump(0.5)
     decoded: list[tuple[str, int]] = []
@@ -246,7 +254,7 @@ def scroll(window: Any, ticker: Any, out: dict[str, Any]) -> None:
         bar.setValue(min(bar.maximum(), bar.value() + view.viewport().height()))
         screens += 1
         pump(0.02)
-        on_screen.update(model.rows[r].cover_face_id for r in visible_rows(view))
+        on_screen |= covers_on_screen(window)
     out["scroll_s"] = time.perf_counter() - started
     out["scroll_screens"] = screens
     out["queued_when_stopped"] = thumbnails.queued()
@@ -256,7 +264,7 @@ def scroll(window: Any, ticker: Any, out: dict[str, Any]) -> None:
     out["drain_s"] = time.perf_counter() - stopped
     pump(0.3)
     out["scroll_stall_ms"] = ticker.longest * 1000
-    last_screen = {model.rows[r].cover_face_id for r in visible_rows(view)}
+    last_screen = covers_on_screen(window)
     faces = [k[1] for k in decoded if k[0] == "face"]
     out["decoded"] = len(faces)
     out["decoded_never_on_screen"] = sum(1 for f in faces if f not in on_screen)

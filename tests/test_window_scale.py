@@ -246,3 +246,21 @@ def test_two_names_typed_one_after_another_with_the_keyboard_both_stick(qtbot, w
     finally:
         conn.close()
     assert names == {"Ada", "Bob"}
+
+
+def test_the_days_backup_waits_for_the_people_tiles(qtbot, big_template: Path, tmp_path: Path):
+    from album.store import backup
+    from album.ui.app import back_up_after_first_look
+
+    library = tmp_path / "library.db"
+    shutil.copy(big_template, library)  # no backup yet: one is due
+    application()
+    window = create_window(library)
+    qtbot.addWidget(window)
+    backups_when_shown: list[int] = []
+    window.people.loaded.connect(lambda: backups_when_shown.append(len(backup.backups(library))))
+    window.show()
+    back_up_after_first_look(window)
+    qtbot.waitUntil(lambda: bool(backup.backups(library)), timeout=WAIT)
+    assert backups_when_shown and backups_when_shown[0] == 0
+    assert len(window.people.model.rows) > 100

@@ -39,6 +39,7 @@ Loaded = tuple[list[queries.PersonSummary], list[str], int]
 class PeopleView(QWidget):
     open_person = Signal(int)
     open_unsorted = Signal()
+    loaded = Signal()  # a people list arrived and is shown
 
     def __init__(
         self, backend: Backend, thumbnails: Thumbnails, parent: QWidget | None = None
@@ -158,6 +159,7 @@ class PeopleView(QWidget):
         named = sum(1 for p in people if p.name)
         self.count.setText(f"{counted(len(people), 'person', 'people')}, {named} named")
         self._loading = False
+        self.loaded.emit()
         if self._again:
             self._again = False
             self.reload()
