@@ -155,7 +155,8 @@ def main() -> None:
         shot(window, "02-scanning")
         window.backend.resume_scan()
         wait_for(lambda: not window.backend.scanning, 600)
-        wait_for(lambda: not window.backend.jobs.busy, 120)
+        # The regroup after the scan plans in its own process: closing the window cancels it.
+        wait_for(lambda: not window.backend.jobs.busy and not window.backend.regrouping, 120)
         window.close()
         pump(0.5)
 

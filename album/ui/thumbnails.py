@@ -51,7 +51,12 @@ class _Take(QRunnable):
                     return
                 key, path = owner._stack.popitem()
             image = owner._decode(key, path)
-            owner._signals.loaded.emit(key, image)
+            try:
+                owner._signals.loaded.emit(key, image)
+            except RuntimeError:  # the window closed meanwhile: nobody to show it to
+                with owner._lock:
+                    owner._running -= 1
+                return
 
 
 class Thumbnails(QObject):
