@@ -139,9 +139,13 @@ class Backend(QObject):
         path = self.library_path
 
         def run() -> object:
-            service = PeopleService(thread_library(path), defer_rematch=True)
-            service.pending_people, service.pending_faces = set(people), set(faces)
-            return service.follow_up()
+            # Planned in a process of its own (the write thread waits for it, so edits keep
+            # their order); only the writing happens here.
+            matching = Regroup(path, around=set(people), faces=set(faces)).start()
+            try:
+                return matching.finish(thread_library(path))
+            finally:
+                matching.cancel()  # never left running, whatever happened
 
         def failed(text: str) -> None:
             self.error.emit(f"Matching faces to people failed: {text}")
