@@ -38,6 +38,7 @@ from album.store.crop_cache import CropCache, cache_path  # noqa: E402
 from album.store.library import Library  # noqa: E402
 from album.store.schema import LATEST_VERSION  # noqa: E402
 from benchmarks.library_builder import build_library, faces_root  # noqa: E402
+from benchmarks.window_scale import measure_window  # noqa: E402
 
 CACHE = Path(os.environ.get("ALBUM_BENCH_CACHE", tempfile.gettempdir())) / "album-bench"
 MB = 1024 * 1024
@@ -350,6 +351,9 @@ def main() -> None:
     parser.add_argument(
         "--only-sizes", action="store_true", help="only the upgrade, library file and backup rows"
     )
+    parser.add_argument(
+        "--skip-window", action="store_true", help="leave out the window's rows (window_scale.py)"
+    )
     args = parser.parse_args()
     built, photos = cached_library(args.photos)
     table = Table()
@@ -390,13 +394,14 @@ def main() -> None:
         measure_regroup(table, fresh_copy(pristine, work / "e"))
         if not args.skip_cluster:
             measure_cluster(table, fresh_copy(pristine, work / "d"))
-    for what in (
-        "rename in the window -> the name shows",
-        "window open -> People tiles",
-        "People grid scrolled to the end",
+        if not args.skip_window:
+            measure_window(table, pristine, work / "window")
+    table.row(
         "clustering 1M faces (benchmarks/cluster_embeddings.py)",
-    ):
-        table.row(what, "not measured here", "see issue 12", None)
+        "not measured here",
+        "see issue 12",
+        None,
+    )
     print()
     print(f"N = {args.photos:,} photos")
     print(table.markdown())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -96,8 +96,12 @@ def plan_people(
     recluster: bool = True,
     around: Iterable[int] | None = None,
     faces: Iterable[int] = (),
+    progress: Callable[[str, int], None] | None = None,
 ) -> PeoplePlan:
-    """Decide without writing (the heavy part; it may run in another process, on a snapshot)."""
+    """Decide without writing (the heavy part; it may run in another process, on a snapshot).
+
+    `progress(stage, faces)` hears of each stage as it starts ("matching", then "grouping"):
+    the window shows it while a regroup of a large library plans for a minute."""
     settings = settings or stored_people_settings(library)
     table = rows.face_table(library.conn)
     rejected = _rejections_by_face(library)
@@ -108,9 +112,13 @@ def plan_people(
         candidates = not_user & _affected(table, refs, set(around), set(faces), settings)
     else:
         candidates = not_user
+    if progress is not None:
+        progress("matching", int(candidates.sum()))
     matched = _match(table, candidates, refs, rejected, settings, plan)
     if recluster:
         rest = candidates & ~matched
+        if progress is not None:
+            progress("grouping", int(rest.sum()))
         _cluster(table, rest, refs, rejected, settings, plan)
     else:
         withdrawn = np.flatnonzero(

@@ -24,8 +24,10 @@ from album.ui.main_window import MainWindow
 from album.ui.single_instance import SingleInstance
 from album.ui.style import STYLESHEET
 
-# Long enough for the window's first paint and its first queries to go ahead of the backup.
+# The backup waits for the People tiles, then this long for their faces to load first.
 BACKUP_DELAY_MS = 2000
+# ...or this long, when no People list is shown (an empty library, another page).
+BACKUP_LATEST_MS = 15_000
 RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
 
 
@@ -63,6 +65,21 @@ def create_window(library: Path) -> MainWindow:
     return MainWindow(backend)
 
 
+def back_up_after_first_look(window: MainWindow) -> None:
+    """The day's backup, once the People tiles are on screen. A fixed 2 s after `show()`
+    was not enough at 100,000 photos: the backup (3.6 s reading 116 MB) started before the
+    first people list had loaded and held the tiles back from 2.3 s to 4.5 s."""
+    started: list[bool] = []
+
+    def start(delay: int) -> None:
+        if not started:
+            started.append(True)
+            QTimer.singleShot(delay, window.backend.back_up)
+
+    window.people.loaded.connect(lambda: start(BACKUP_DELAY_MS))
+    QTimer.singleShot(BACKUP_LATEST_MS, lambda: start(0))
+
+
 def run_app(args: argparse.Namespace) -> int:
     app = application()
     library = chosen_library(args).absolute()
@@ -87,8 +104,7 @@ def run_app(args: argparse.Namespace) -> int:
         return 1
     instance.received.connect(window.open_paths)
     window.show()
-    # After the first paint: the backup never stands between the user and the window.
-    QTimer.singleShot(BACKUP_DELAY_MS, window.backend.back_up)
+    back_up_after_first_look(window)
     if folders:
         window.add_paths(folders)
     code = app.exec()

@@ -40,6 +40,8 @@ class Backend(QObject):
     history = Signal(str, str)  # what undo / redo would do now ("" when nothing)
     scan_progress = Signal(object)  # ScanProgress
     scan_finished = Signal(object)  # ScanReport
+    regroup_progress = Signal(str, int)  # stage (a key of regroup.STAGES), faces it works on
+    regroup_finished = Signal(str)  # "done", "cancelled" or "failed"
     _progress_from_thread = Signal(object)
     _commit_from_thread = Signal(object)
 
@@ -66,6 +68,7 @@ class Backend(QObject):
         self._regroup_tell = False  # File ▸ Group faces again asked: say what it found
         self._regroup_poll = QTimer(self, interval=REGROUP_POLL_MS)
         self._regroup_poll.timeout.connect(self._check_regroup)
+        self._regroup_writing: Regroup | None = None  # its plan waits for the write thread
         # Workers started, models loaded, before any folder is dropped (once the event loop runs,
         # so the final settings are known): no scan waits for them.
         self._pool = WarmPool()
@@ -136,9 +139,13 @@ class Backend(QObject):
         path = self.library_path
 
         def run() -> object:
-            service = PeopleService(thread_library(path), defer_rematch=True)
-            service.pending_people, service.pending_faces = set(people), set(faces)
-            return service.follow_up()
+            # Planned in a process of its own (the write thread waits for it, so edits keep
+            # their order); only the writing happens here.
+            matching = Regroup(path, around=set(people), faces=set(faces)).start()
+            try:
+                return matching.finish(thread_library(path))
+            finally:
+                matching.cancel()  # never left running, whatever happened
 
         def failed(text: str) -> None:
             self.error.emit(f"Matching faces to people failed: {text}")
@@ -245,6 +252,7 @@ class Backend(QObject):
             self._regroup = Regroup(path).start()
             self._regroup_tell = tell
             self._regroup_poll.start()
+            self.regroup_progress.emit(*self._regroup.stage)
             return
 
         def run() -> UpdateReport:
@@ -272,12 +280,15 @@ class Backend(QObject):
 
     @property
     def regrouping(self) -> bool:
-        return self._regroup is not None
+        return self._regroup is not None or self._regroup_writing is not None
 
-    def cancel_regroup(self) -> None:
-        """Stop the regroup's process; nothing it planned is written."""
+    def cancel_regroup(self) -> bool:
+        """Stop the regroup's process; nothing it planned is written. False when there is
+        none, or when its plan is already being written (too late to cancel)."""
         if self._regroup is not None:
-            self._regroup.cancel()
+            return self._regroup.cancel()
+        writing = self._regroup_writing
+        return writing is not None and writing.cancel()
 
     def _check_regroup(self) -> None:
         """The regroup's process plans on; once its plan is in, the write thread writes it."""
@@ -286,25 +297,42 @@ class Backend(QObject):
             self.cancel_regroup()
             self._regroup_poll.stop()
             return
-        if regroup is None or regroup.planning():
+        if regroup is None:
+            return
+        for stage, faces in regroup.progress():
+            if regroup.cancelled:
+                break  # what it said before it was stopped no longer matters
+            self.regroup_progress.emit(stage, faces)
+        if regroup.planning():
             return
         self._regroup_poll.stop()
         self._regroup = None
+        self._regroup_writing = regroup  # Cancel still works until the write begins
         path = self.library_path
 
         tell = self._regroup_tell
 
         def done(report: UpdateReport) -> None:
+            self._regroup_writing = None
             self._updated_people(report, tell)
+            self.regroup_finished.emit("done")
 
         def failed(text: str) -> None:
+            self._regroup_writing = None
             self._people_update_queued = False
             if regroup.cancelled:
-                self.message.emit("Grouping faces cancelled")
+                self.message.emit("Grouping faces cancelled: the groups are as they were")
+                self.regroup_finished.emit("cancelled")
             else:
                 self.error.emit(f"Grouping faces failed: {text}")
+                self.regroup_finished.emit("failed")
 
-        self.jobs.write(lambda: regroup.finish(thread_library(path), timeout=0), done, failed)
+        def write() -> UpdateReport:
+            return regroup.finish(thread_library(path), timeout=0)
+
+        if not regroup.cancelled:
+            self.regroup_progress.emit("writing", regroup.stage[1])
+        self.jobs.write(write, done, failed)
 
     def remove_folder(self, root: str) -> None:
         """Forget a folder and what album found in it (the files stay where they are)."""

@@ -32,6 +32,7 @@ from album.ui.keyboard import KeyboardDialog
 from album.ui.people_view import PeopleView
 from album.ui.person_page import PersonPage
 from album.ui.photos_view import PhotosView
+from album.ui.regroup_bar import RegroupBar
 from album.ui.review_view import ReviewView
 from album.ui.scan_bar import ScanBar
 from album.ui.thumbnails import Thumbnails
@@ -144,6 +145,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.scan_bar = ScanBar(backend)
         self.statusBar().addPermanentWidget(self.scan_bar)
+        self.regroup_bar = RegroupBar(backend)
+        self.statusBar().addPermanentWidget(self.regroup_bar)
 
         self.people.open_person.connect(self.show_person)
         self.person.back.connect(self._back_to_people)

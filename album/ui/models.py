@@ -9,6 +9,7 @@ scroll position and selection while a scan adds faces.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -38,6 +39,10 @@ class RowsModel(QAbstractListModel, Generic[Row]):
 
     def row_id(self, row: Row) -> int:
         return int(row.id)  # type: ignore[attr-defined]
+
+    def picture_id(self, row: int) -> int | None:
+        """The id of the picture row `row` shows (a face for faces and people, a photo)."""
+        return self.row_id(self.rows[row])
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own default
         return 0 if parent.isValid() else len(self.rows)
@@ -88,6 +93,9 @@ class PeopleModel(RowsModel[PersonSummary]):
         row = self._cover_rows.get(picture_id)
         return [] if row is None else [row]
 
+    def picture_id(self, row: int) -> int | None:
+        return self.rows[row].cover_face_id
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
@@ -110,6 +118,17 @@ class PeopleModel(RowsModel[PersonSummary]):
             name = person.name or "Unnamed person"
             return f"{name}: {counted(person.faces, 'face')} in {counted(person.photos, 'photo')}"
         return None
+
+    def show_name(self, person_id: int, name: str) -> None:
+        """Show a name the user just gave before the library's reload confirms it: the edit
+        is committed in a fraction of a second, but the people list of a 100,000-photo
+        library takes longer to read again (a failed edit's reload puts the old name back)."""
+        row = self._row_of.get(person_id)
+        if row is None:
+            return
+        self.rows[row] = replace(self.rows[row], name=name)
+        index = self.index(row)
+        self.dataChanged.emit(index, index)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         base = super().flags(index)

@@ -30,7 +30,7 @@ from album.store.library import Library
 from album.terminal import counted
 from album.ui.backend import Backend
 from album.ui.models import PeopleModel
-from album.ui.thumbnails import Thumbnails
+from album.ui.thumbnails import Thumbnails, VisibleTiles
 from album.ui.tiles import SteadyGrid, TileDelegate, grid_view
 
 Loaded = tuple[list[queries.PersonSummary], list[str], int]
@@ -39,6 +39,7 @@ Loaded = tuple[list[queries.PersonSummary], list[str], int]
 class PeopleView(QWidget):
     open_person = Signal(int)
     open_unsorted = Signal()
+    loaded = Signal()  # a people list arrived and is shown
 
     def __init__(
         self, backend: Backend, thumbnails: Thumbnails, parent: QWidget | None = None
@@ -50,6 +51,7 @@ class PeopleView(QWidget):
         self.delegate = TileDelegate(QSize(116, 116), 2, round_=True)
         self.view = grid_view(self.delegate, self)
         self.view.setModel(self.model)
+        self.on_screen = VisibleTiles(self.view, thumbnails, "face")
         self.steady = SteadyGrid(self.view, self.model)
         self.view.setEditTriggers(self.view.EditTrigger.EditKeyPressed)
         self.view.viewport().installEventFilter(self)
@@ -157,6 +159,7 @@ class PeopleView(QWidget):
         named = sum(1 for p in people if p.name)
         self.count.setText(f"{counted(len(people), 'person', 'people')}, {named} named")
         self._loading = False
+        self.loaded.emit()
         if self._again:
             self._again = False
             self.reload()
@@ -233,7 +236,13 @@ class PeopleView(QWidget):
                 return
             self.backend.edit(lambda s: s.name_person(person_id, name, merge=True))
             return
-        self.backend.edit(lambda s: s.name_person(person_id, name))
+        self.model.show_name(person_id, name)
+
+        def failed(text: str) -> None:
+            self.backend.error.emit(text)
+            self._schedule_reload()  # the library's name comes back
+
+        self.backend.edit(lambda s: s.name_person(person_id, name), on_failed=failed)
 
     def merge_selected(self) -> None:
         ids = self.selected_ids()

@@ -27,7 +27,7 @@ from album.store.library import Library
 from album.terminal import counted
 from album.ui.backend import Backend
 from album.ui.models import FacesModel, PhotosModel
-from album.ui.thumbnails import Thumbnails
+from album.ui.thumbnails import Thumbnails, VisibleTiles
 from album.ui.tiles import SteadyGrid, TileDelegate, grid_view
 
 PageData = tuple[
@@ -74,6 +74,7 @@ class PersonPage(QWidget):
         self.faces = FacesModel(thumbnails)
         self.face_view = grid_view(TileDelegate(QSize(104, 104), 0), self)
         self.face_view.setModel(self.faces)
+        VisibleTiles(self.face_view, thumbnails, "face")
         self.steady_faces = SteadyGrid(self.face_view, self.faces)
         self.face_view.setEditTriggers(self.face_view.EditTrigger.NoEditTriggers)
         self.face_view.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -83,6 +84,7 @@ class PersonPage(QWidget):
         self.photos = PhotosModel(thumbnails)
         self.photo_view = grid_view(TileDelegate(QSize(180, 135), 0, whole=True), self)
         self.photo_view.setModel(self.photos)
+        VisibleTiles(self.photo_view, thumbnails, "photo")
         SteadyGrid(self.photo_view, self.photos)
         self.photo_view.setEditTriggers(self.photo_view.EditTrigger.NoEditTriggers)
         self.photo_view.doubleClicked.connect(

@@ -13,7 +13,7 @@ from album.store import queries
 from album.store.library import Library
 from album.ui.backend import Backend
 from album.ui.models import PhotosModel
-from album.ui.thumbnails import Thumbnails
+from album.ui.thumbnails import Thumbnails, VisibleTiles
 from album.ui.tiles import SteadyGrid, TileDelegate, grid_view
 
 Loaded = tuple[list[queries.PhotoSummary], list[str], list[str]]
@@ -49,6 +49,7 @@ class PhotosView(QWidget):
         self.model = PhotosModel(thumbnails)
         self.view = grid_view(TileDelegate(QSize(180, 135), 0, whole=True), self)
         self.view.setModel(self.model)
+        VisibleTiles(self.view, thumbnails, "photo")
         self.steady = SteadyGrid(self.view, self.model)
         self.view.setEditTriggers(self.view.EditTrigger.NoEditTriggers)
         self.view.activated.connect(self._open)

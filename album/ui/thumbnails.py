@@ -2,8 +2,12 @@
 
 A view asks for a picture when it paints a row; the first time, the answer is "not yet" and a
 worker decodes it. Requests are served newest first, so after a fast scroll the rows now on
-screen come before the ones scrolled past. QImages are made on the worker; QPixmaps only on the
-GUI thread.
+screen come before the ones scrolled past; and when a grid scrolls, `VisibleTiles` tells this
+object which tiles are on screen now, and every waiting request for a tile scrolled away is
+dropped (measured at 100,000 photos: scrolling the People grid to the end queued 5,905 crops
+that took 11 s to drain after the scroll stopped, and the window grew by 480 MB). QImages are
+made on the worker; QPixmaps only on the GUI thread. The pictures kept are bounded by their
+bytes, not their count: a face crop's pixmap is 100 KB, a photo's 400 KB.
 """
 
 from __future__ import annotations
@@ -12,16 +16,18 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QPixmap
+from PySide6.QtWidgets import QAbstractItemView
 
 from album.config import Settings
 from album.faces.crops import face_crop
 from album.imaging import PhotoError, thumbnail_jpeg
 from album.ui.jobs import thread_library
 
-CACHE_SIZE = 4000
+CACHE_BYTES = 96 * 1024 * 1024
 PHOTO_SIDE = 320
+WORKERS = 2
 
 Key = tuple[str, int]  # ("face", face id) or ("photo", photo id)
 
@@ -31,19 +37,27 @@ class _Loaded(QObject):
 
 
 class _Take(QRunnable):
-    """Takes the newest request off the stack and decodes it."""
+    """Takes the newest request off the stack and decodes it, until none is left."""
 
     def __init__(self, owner: Thumbnails) -> None:
         super().__init__()
         self._owner = owner
 
     def run(self) -> None:
-        with self._owner._lock:
-            if not self._owner._stack:
+        owner = self._owner
+        while True:
+            with owner._lock:
+                if not owner._stack:
+                    owner._running -= 1
+                    return
+                key, path = owner._stack.popitem()
+            image = owner._decode(key, path)
+            try:
+                owner._signals.loaded.emit(key, image)
+            except RuntimeError:  # the window closed meanwhile: nobody to show it to
+                with owner._lock:
+                    owner._running -= 1
                 return
-            key, path = self._owner._stack.pop()
-        image = self._owner._decode(key, path)
-        self._owner._signals.loaded.emit(key, image)
 
 
 class Thumbnails(QObject):
@@ -58,14 +72,18 @@ class Thumbnails(QObject):
         ratio = screen.devicePixelRatio() if screen is not None else 1.0
         self.face_side = round(Settings().crop_size * max(1.0, ratio))
         self._cache: OrderedDict[Key, QPixmap | None] = OrderedDict()
+        self._cache_bytes = 0
         self._requested: set[Key] = set()
         self._stale: set[Key] = set()  # shown until their new picture arrives
-        self._stack: list[tuple[Key, str | None]] = []
+        # Waiting requests, newest last; a dict so a scroll drops the far ones in one pass.
+        self._stack: OrderedDict[Key, str | None] = OrderedDict()
+        self._running = 0  # workers taking from the stack
         self._lock = threading.Lock()
         self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(2)
+        self._pool.setMaxThreadCount(WORKERS)
         self._signals = _Loaded(self)
         self._signals.loaded.connect(self._store)
+        self.dropped = 0  # requests dropped because their tile left the screen
 
     def face(self, face_id: int | None) -> QPixmap | None:
         if face_id is None:
@@ -80,6 +98,16 @@ class Thumbnails(QObject):
         ones until the new ones arrive (dropping them made every avatar flash grey)."""
         self._stale.update(k for k in self._cache if k[0] == "face")
 
+    def keep_only(self, kind: str, on_screen: set[int]) -> None:
+        """Drop every waiting request of this kind for a picture not on screen now; a tile that
+        comes back on screen asks again when it is painted."""
+        with self._lock:
+            gone = [k for k in self._stack if k[0] == kind and k[1] not in on_screen]
+            for key in gone:
+                del self._stack[key]
+        self._requested.difference_update(gone)
+        self.dropped += len(gone)
+
     def _get(self, key: Key, path: str | None) -> QPixmap | None:
         if key in self._cache:
             self._cache.move_to_end(key)
@@ -90,10 +118,15 @@ class Thumbnails(QObject):
         return None
 
     def _request(self, key: Key, path: str | None) -> None:
-        if key not in self._requested:
-            self._requested.add(key)
-            with self._lock:
-                self._stack.append((key, path))
+        if key in self._requested:
+            return
+        self._requested.add(key)
+        with self._lock:
+            self._stack[key] = path
+            start = self._running < WORKERS
+            if start:
+                self._running += 1
+        if start:
             self._pool.start(_Take(self))
 
     def _decode(self, key: Key, path: str | None) -> QImage | None:
@@ -112,10 +145,78 @@ class Thumbnails(QObject):
     def _store(self, key: Key, image: QImage | None) -> None:
         self._requested.discard(key)
         self._stale.discard(key)
-        self._cache[key] = QPixmap.fromImage(image) if image is not None else None
-        while len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
+        old = self._cache.pop(key, None)
+        self._cache_bytes -= _bytes(old)
+        pixmap = QPixmap.fromImage(image) if image is not None else None
+        self._cache[key] = pixmap
+        self._cache_bytes += _bytes(pixmap)
+        while self._cache_bytes > CACHE_BYTES and len(self._cache) > 1:
+            _, dropped = self._cache.popitem(last=False)
+            self._cache_bytes -= _bytes(dropped)
         self.ready.emit(key[0], key[1])
+
+    def cached(self, kind: str, picture_id: int | None) -> bool:
+        """Whether this picture is loaded (what a benchmark or test waits for)."""
+        return self._cache.get((kind, picture_id)) is not None  # type: ignore[arg-type]
+
+    def queued(self) -> int:
+        """Requests waiting for a worker."""
+        with self._lock:
+            return len(self._stack)
 
     def wait(self, msecs: int = 10_000) -> bool:
         return self._pool.waitForDone(msecs)
+
+
+def _bytes(pixmap: QPixmap | None) -> int:
+    if pixmap is None:
+        return 0
+    return pixmap.width() * pixmap.height() * max(1, pixmap.depth() // 8)
+
+
+class VisibleTiles(QObject):
+    """Tells `Thumbnails` which tiles of one grid are on screen whenever the grid scrolls or
+    is resized, so requests for the tiles scrolled past are dropped."""
+
+    def __init__(self, view: QAbstractItemView, thumbnails: Thumbnails, kind: str) -> None:
+        super().__init__(view)
+        self.view = view
+        self.thumbnails = thumbnails
+        self.kind = kind
+        self._timer = QTimer(self, singleShot=True, interval=0)
+        self._timer.timeout.connect(self._tell)
+        # valueChanged(int) straight into QTimer.start(int) would set the interval to it.
+        view.verticalScrollBar().valueChanged.connect(lambda _value: self._timer.start())
+        view.horizontalScrollBar().valueChanged.connect(lambda _value: self._timer.start())
+
+    def on_screen(self) -> set[int]:
+        view = self.view
+        model = view.model()
+        if model is None or not view.isVisible():
+            return set()
+        rect = view.viewport().rect()
+        first = view.indexAt(rect.topLeft())
+        if not first.isValid():
+            first = view.indexAt(rect.center())
+        if not first.isValid():
+            return set()
+        row = first.row()
+        # The top tiles of a row may start above the viewport's corner.
+        while row > 0 and view.visualRect(model.index(row - 1, 0)).intersects(rect):
+            row -= 1
+        ids: set[int] = set()
+        count = model.rowCount()
+        while row < count:
+            index = model.index(row, 0)
+            if not view.visualRect(index).intersects(rect):
+                if row > first.row():
+                    break
+            else:
+                picture = model.picture_id(row)  # type: ignore[attr-defined]
+                if picture is not None:
+                    ids.add(picture)
+            row += 1
+        return ids
+
+    def _tell(self) -> None:
+        self.thumbnails.keep_only(self.kind, self.on_screen())

@@ -251,6 +251,11 @@ class SteadyGrid(QObject):
     def holding(self) -> bool:
         if self.view.viewport().underMouse():
             return True
+        if self.view.state() == QAbstractItemView.State.EditingState:
+            # F2 moves the keyboard to the name editor: the grid lost focus, but a new order
+            # applied now would reset the model and close the editor mid-name (the next
+            # letters then went into the filter box).
+            return True
         return self.view.hasFocus() and self.view.selectionModel().hasSelection()
 
     def set_rows(self, rows: list[Any]) -> None:

@@ -18,7 +18,7 @@ from album.terminal import counted
 from album.ui.backend import Backend
 from album.ui.models import FacesModel
 from album.ui.person_page import ask_name
-from album.ui.thumbnails import Thumbnails
+from album.ui.thumbnails import Thumbnails, VisibleTiles
 from album.ui.tiles import SteadyGrid, TileDelegate, grid_view
 
 Loaded = tuple[list[tuple[int, int, str | None, float | None]], int, list[str]]
@@ -38,6 +38,7 @@ class UnsortedPage(QWidget):
         self.faces = FacesModel(thumbnails)
         self.view = grid_view(TileDelegate(QSize(104, 104), 0), self)
         self.view.setModel(self.faces)
+        VisibleTiles(self.view, thumbnails, "face")
         self.view.setEditTriggers(self.view.EditTrigger.NoEditTriggers)
         self.steady = SteadyGrid(self.view, self.faces)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
