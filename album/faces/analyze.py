@@ -8,7 +8,10 @@ With the HOG detector each photo gets a detection plan chosen from its size, bec
 grows with the pixels it searches and a phone photo's faces are large:
 - a coarse pass over the whole photo at about `COARSE_SIDE` pixels, decoded at that size by the
   JPEG decoder itself (draft scale 1/2, 1/4 or 1/8: almost free) rather than decoded at 12 MP and
-  shrunk;
+  shrunk; a photo so small that no closer look could pay is searched at the naive loop's 2x;
+- the coarse pass's doubtful windows (scored just below HOG's threshold: a face the naive loop
+  finds at 2x often scores -0.3 to 0 at the coarse scale) are looked at again, twice as close, in
+  a tile around each;
 - a photo where the coarse pass found nothing, yet large enough to hold faces it cannot see (the
   HOG window is 80 px), is searched once more as a whole at the finest scale whose picture stays
   under `FINE_PIXELS` (so never a 30-megapixel picture);
@@ -44,7 +47,8 @@ REFINE_BELOW = 1.6
 # A refining pass must look at least this much closer to be worth its cost.
 REFINE_MIN_GAIN = 1.5
 # The HOG plan (see the module's docstring); benchmarks/scan_speed.py --sizes measured them.
-COARSE_SIDE = 1000
+COARSE_SIDE = 2000
+COARSE_SMALLEST = 1000
 FINE_PIXELS = 13_000_000
 BAND_MARGIN = 1.0  # face heights searched above and below the small faces of a band
 ENCODE_SIDE = 100
@@ -254,7 +258,8 @@ def coarse_scale(side: int, settings: Settings) -> float:
     """The first pass's scale: about COARSE_SIDE pixels (small photos enlarged up to
     max_upscale, as the naive loop's 2x does), snapped to a JPEG draft scale when one is close:
     the decoder then hands over the detection picture as it is."""
-    scale = min(settings.max_upscale, min(COARSE_SIDE, settings.detect_side) / side)
+    longest = min(COARSE_SIDE, settings.detect_side)
+    scale = min(settings.max_upscale, max(COARSE_SMALLEST / side, min(1.0, longest / side)))
     if scale * REFINE_MIN_GAIN > settings.max_upscale:
         # No closer look could pay: search as the naive loop does, whose scores then agree.
         return settings.max_upscale
