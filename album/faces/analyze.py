@@ -6,9 +6,12 @@ touch the library; the scan's single writer stores what comes back.
 
 With the HOG detector each photo gets a detection plan chosen from its size, because HOG's cost
 grows with the pixels it searches and a phone photo's faces are large:
-- a coarse pass over the whole photo at about `COARSE_SIDE` pixels, decoded at that size by the
-  JPEG decoder itself (draft scale 1/2, 1/4 or 1/8: almost free) rather than decoded at 12 MP and
-  shrunk; a photo so small that no closer look could pay is searched at the naive loop's 2x;
+- a coarse pass over the whole photo: at its own size between `COARSE_SMALLEST` and
+  `COARSE_SIDE` pixels, larger photos shrunk to `COARSE_SIDE` (a 12 MP photo at 1/2, where a
+  129 px face is still seen; at 1/4 it was not), smaller ones enlarged to `COARSE_SMALLEST`;
+  decoded at that size by the JPEG decoder itself (draft scale 1/2, 1/4 or 1/8: almost free)
+  rather than decoded at 12 MP and shrunk; a photo so small that no closer look could pay is
+  searched at the naive loop's 2x;
 - the coarse pass's doubtful windows (scored just below HOG's threshold: a face the naive loop
   finds at 2x often scores -0.3 to 0 at the coarse scale) are looked at again, twice as close, in
   a tile around each;
@@ -255,9 +258,10 @@ class _Found:
 
 
 def coarse_scale(side: int, settings: Settings) -> float:
-    """The first pass's scale: about COARSE_SIDE pixels (small photos enlarged up to
-    max_upscale, as the naive loop's 2x does), snapped to a JPEG draft scale when one is close:
-    the decoder then hands over the detection picture as it is."""
+    """The first pass's scale: the photo's own size, shrunk to at most COARSE_SIDE pixels or
+    enlarged to at least COARSE_SMALLEST (and at most max_upscale, the naive loop's 2x),
+    snapped to a JPEG draft scale when one is close: the decoder then hands over the detection
+    picture as it is."""
     longest = min(COARSE_SIDE, settings.detect_side)
     scale = min(settings.max_upscale, max(COARSE_SMALLEST / side, min(1.0, longest / side)))
     if scale * REFINE_MIN_GAIN > settings.max_upscale:
