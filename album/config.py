@@ -18,6 +18,7 @@ from pathlib import Path
 APP_NAME = "album"
 LIBRARY_ENV = "ALBUM_LIBRARY"
 DETECTORS = ("auto", "hog", "cnn")
+PLAN_VERSION = 2  # bumped when the detection plan changes which faces it finds
 
 
 def default_workers() -> int:
@@ -53,11 +54,11 @@ class Settings:
     workers: int = dataclasses.field(default_factory=default_workers)
     # Read the names other programs wrote into the photos and their sidecars (XMP, Picasa).
     import_names: bool = True
-    # The HOG detection plan (album/faces/analyze.py): a coarse pass at a JPEG draft scale and
-    # finer passes only where faces can hide. Measured against the naive loop it scans web
-    # photos 5.3x faster (2.8x without) and 12 MP photos 10.6x (8.7x), but finds 94-96% of the
-    # naive loop's faces where the default finds 97-99%: opt-in until its recall holds.
-    detection_plan: bool = False
+    # The HOG detection plan (album/faces/analyze.py): a coarse pass at a JPEG draft scale, a
+    # closer look at its doubtful windows, and finer passes only where faces can hide. False:
+    # the earlier detection at `detect_side` over every photo (album scan --no-detection-plan).
+    # Measured side by side in benchmarks/scan_speed.py --both (README, "How well it works").
+    detection_plan: bool = True
 
     def __post_init__(self) -> None:
         if self.detector not in DETECTORS:
@@ -78,6 +79,8 @@ class Settings:
             fields.pop(irrelevant)
         if not fields["detection_plan"]:  # libraries analyzed before it existed stay current
             fields.pop("detection_plan")
+        else:  # the plan's second version (doubtful windows verified) finds other faces
+            fields["detection_plan"] = PLAN_VERSION
         blob = json.dumps(fields, sort_keys=True).encode()
         return hashlib.blake2b(blob, digest_size=6).hexdigest()
 

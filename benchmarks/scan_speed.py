@@ -1,13 +1,14 @@
 """How much faster is `album scan` than the loop every face_recognition tutorial writes?
 
     uv run python benchmarks/scan_speed.py ../shared/faces [--limit N] [--detect-size PX] [--sizes]
-        [--detection-plan]
+        [--detection-plan | --no-detection-plan | --both]
 
 For each set of photos it runs, on the same files and in turn:
   (a) the naive loop: face_recognition.load_image_file + face_locations + face_encodings,
       one process (what a user gets from the README of face_recognition);
   (b) `album scan` into a fresh library, as a subprocess (worker start-up and model loading
-      included), then `album export --json` to read its boxes;
+      included), then `album export --json` to read its boxes (`--both`: twice, with the
+      detection plan and with the old path);
 and prints photos/s for each, the ratio b/a, and how many of (a)'s faces (b) also found
 (box IoU >= 0.5); then where album's time went (seconds per stage, summed over its workers:
 decode, detect, the finer refine passes, encode, store) and its photos/s after warm-up.
@@ -183,42 +184,59 @@ def main() -> None:
         "--sizes", action="store_true", help="recall per face size band (80 px and more, ...)"
     )
     parser.add_argument(
-        "--detection-plan", action="store_true", help="scan with album scan --detection-plan"
+        "--detection-plan",
+        action=argparse.BooleanOptionalAction,
+        help="scan with album scan --detection-plan (or --no-detection-plan: the old path)",
+    )
+    parser.add_argument(
+        "--both",
+        action="store_true",
+        help="scan with the detection plan and with the old path, against one naive run",
     )
     args = parser.parse_args()
-    extra = ["--detection-plan"] if args.detection_plan else []
+    common = []
     if args.detect_size:
-        extra += ["--detect-size", str(args.detect_size)]
+        common += ["--detect-size", str(args.detect_size)]
     if args.workers:
-        extra += ["--workers", str(args.workers)]
+        common += ["--workers", str(args.workers)]
+    if args.both:
+        variants = [["--detection-plan"], ["--no-detection-plan"]]
+    elif args.detection_plan is None:
+        variants = [[]]
+    else:
+        variants = [["--detection-plan" if args.detection_plan else "--no-detection-plan"]]
     chosen = sets(args.folder.resolve(), args.limit)
     if args.only:
         chosen = {k: v for k, v in chosen.items() if k in args.only.split(",")}
     rows = []
     accounts = []
     sized = []
+    bands = [(80, None), *SIZE_BANDS]
     for name, folder in chosen.items():
         files = photo_files(folder)
         naive_seconds, naive_boxes = naive(files)
-        album_seconds, album_boxes, account = album_scan(folder, extra)
-        hit, total = recall(naive_boxes, album_boxes)
-        rows.append(
-            (
-                name,
-                len(files),
-                len(files) / naive_seconds,
-                len(files) / album_seconds,
-                naive_seconds / album_seconds,
-                total,
-                sum(len(b) for b in album_boxes.values()),
-                hit / total if total else 1.0,
+        for variant in variants:
+            label = f"{name} {' '.join(variant)}".strip()
+            album_seconds, album_boxes, account = album_scan(folder, [*variant, *common])
+            hit, total = recall(naive_boxes, album_boxes)
+            rows.append(
+                (
+                    label,
+                    len(files),
+                    len(files) / naive_seconds,
+                    len(files) / album_seconds,
+                    naive_seconds / album_seconds,
+                    total,
+                    sum(len(b) for b in album_boxes.values()),
+                    hit / total if total else 1.0,
+                )
             )
-        )
-        accounts.append((name, account))
-        bands = [(80, None), *SIZE_BANDS]
-        sized.append((name, [recall(naive_boxes, album_boxes, band) for band in bands]))
+            accounts.append((label, account))
+            sized.append((label, [recall(naive_boxes, album_boxes, band) for band in bands]))
         print(f"{name}: done", file=sys.stderr)
-    print(f"\nscan speed, {os.cpu_count()} cores, album options: {' '.join(extra) or 'defaults'}\n")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    options = " ".join(common) or "defaults"
+    print(f"\nscan speed, {os.cpu_count()} cores, load average {load:.1f}, options: {options}\n")
     header = "| set | photos | naive photos/s | album photos/s | album / naive | naive faces "
     print(header + "| album faces | naive faces album found |")
     print("|---|---|---|---|---|---|---|---|")
@@ -234,7 +252,6 @@ def main() -> None:
         cells = " | ".join(f"{account.get(stage, 0.0):.1f}" for stage in stages)
         print(f"| {name} | {cells} | {account['warm']:.2f} |")
     if args.sizes:
-        bands = [(80, None), *SIZE_BANDS]
         print("\nnaive faces album found, by face size in the original (found / naive)\n")
         print("| set | " + " | ".join(band_name(b) for b in bands) + " |")
         print("|---|" + "---|" * len(bands))

@@ -6,6 +6,8 @@ sample of each shared set; recall is counted per face size as the benchmark's `-
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -13,17 +15,20 @@ import numpy as np
 from PIL import Image
 
 from album.config import Settings
-from album.faces.analyze import analyze_photo, iou
-from tests.conftest import REPO
+from album.faces.analyze import analyze_photo, coarse_scale, iou
+from album.faces.engine import HOG_WINDOW
+from album.store import settings as stored_settings
+from album.store.library import Library
+from tests.conftest import REPO, album, copy_photos
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from scan_speed import naive, photo_files, recall
 
 HOG = Settings(detector="hog", workers=1, detection_plan=True)
-# The benchmark's goals (faces of 80 px and more: 99% of the naive loop's; all: 97%) less one
-# face's worth for a sample this small: HOG scores near the threshold move with the scale.
-BIG_FACES_RECALL = 0.97
-ALL_FACES_RECALL = 0.95
+# The issue's goals, which the whole sets meet in the benchmark (faces of 80 px and more: 99% of
+# the naive loop's; all: 97%); this sample of them finds 32/32 and 40/40.
+BIG_FACES_RECALL = 0.99
+ALL_FACES_RECALL = 0.97
 
 
 def _sample(faces: Path) -> list[Path]:
@@ -48,23 +53,22 @@ def test_recall_per_face_size_matches_the_naive_loop_on_the_shared_sets(faces: P
 
 
 def _small_faces_only(faces: Path, target: Path) -> list[tuple[int, int, int, int]]:
-    """Four portraits shrunk to about 60 px faces on a large plain photo; their boxes.
+    """Four 250 px portraits on a large plain photo (a phone's 15 MP); their boxes.
 
-    The coarse pass sees this 2400 px photo at 1/2 (faces of 30 px: none), so only the closer
-    look a photo without faces gets can find them."""
+    The coarse pass sees this 4800 px photo at 2000 px (faces of about 50 px: none), so only
+    the closer look a photo without faces gets can find them."""
     portraits = [
         faces / "lfw-62x10" / name / f"{name}_0001.jpg"
         for name in ("Colin_Powell", "Serena_Williams", "Tony_Blair", "Laura_Bush")
     ]
     rng = np.random.default_rng(13)
-    noise = rng.normal(128, 12, (1600, 2400, 3)).clip(0, 255).astype(np.uint8)
+    noise = rng.normal(128, 12, (3200, 4800, 3)).clip(0, 255).astype(np.uint8)
     canvas = Image.fromarray(noise, "RGB")
     boxes = []
     for i, portrait in enumerate(portraits):
-        small = Image.open(portrait).convert("RGB").resize((150, 150), Image.Resampling.LANCZOS)
-        left, top = 300 + i * 500, 700
-        canvas.paste(small, (left, top))
-        boxes.append((top, left + 150, top + 150, left))
+        left, top = 600 + i * 1000, 1400
+        canvas.paste(Image.open(portrait).convert("RGB"), (left, top))
+        boxes.append((top, left + 250, top + 250, left))
     canvas.save(target, "JPEG", quality=92)
     return boxes
 
@@ -75,14 +79,22 @@ def test_a_large_photo_holding_only_small_faces_has_them_all_found(faces: Path, 
     result = analyze_photo(path, HOG)
     assert result.ok
     sides = [f.side for f in result.faces]
-    assert len(result.faces) == 4 and max(sides) < 80, sides
+    coarse = coarse_scale(4800, HOG)
+    assert len(result.faces) == 4 and max(sides) * coarse < HOG_WINDOW, (sides, coarse)
     centres = [((f.box[1] + f.box[3]) / 2, (f.box[0] + f.box[2]) / 2) for f in result.faces]
     for top, right, bottom, left in pasted:
         assert any(left <= x <= right and top <= y <= bottom for x, y in centres)
 
 
-def test_a_group_photos_far_faces_are_found_by_the_finer_bands(faces: Path):
-    photo = faces / "group-photos" / "mixed" / "guott_Putin_8.jpg"
+def test_a_group_photos_far_faces_are_found_by_the_finer_bands(faces: Path, tmp_path: Path):
+    """A group photo 1100 px wide: the coarse pass sees it at its own size, where the back
+    rows' faces (36-52 px) are below HOG's 80 px window; the front row's are just above it, so
+    the rows around them are searched again at twice the scale."""
+    source = Image.open(faces / "group-photos" / "mixed" / "guott_Putin_8.jpg").convert("RGB")
+    photo = tmp_path / "group-1100.jpg"
+    source.resize((1100, round(source.height * 1100 / source.width)), Image.LANCZOS).save(
+        photo, "JPEG", quality=92
+    )
     _, reference = naive([photo])
     boxes = next(iter(reference.values()))
     coarse_only = analyze_photo(photo, HOG.replace(refine_small_faces=False))
@@ -91,8 +103,48 @@ def test_a_group_photos_far_faces_are_found_by_the_finer_bands(faces: Path):
     def hits(result) -> int:
         return sum(any(iou(tuple(b), f.box) >= 0.5 for f in result.faces) for b in boxes)
 
-    assert len(boxes) >= 6
+    assert len(boxes) >= 8
     assert hits(planned) >= len(boxes) - 1
     assert hits(planned) >= hits(coarse_only) + 3
     far = [f for f in planned.faces if all(iou(f.box, g.box) < 0.5 for g in coarse_only.faces)]
     assert far and all(f.side < 80 for f in far)
+
+
+def test_faces_the_coarse_pass_only_doubts_are_found_by_a_closer_look(faces: Path):
+    """Two faces of 129 and 186 px that HOG scores just below its threshold at the coarse
+    scale (-0.27 and -0.04) and above it at the naive loop's 2x: the plan looks again, closer,
+    at the tile around each doubtful window."""
+    mixed = faces / "group-photos" / "mixed"
+    photos = [mixed / "guott_Putin_5.webp", mixed / "guott_Obama_3.png"]
+    _, reference = naive(photos)
+    for path, boxes in reference.items():
+        planned = analyze_photo(path, HOG)
+        missed = [b for b in boxes if all(iou(tuple(b), f.box) < 0.5 for f in planned.faces)]
+        assert not missed, f"{Path(path).name}: {missed} not among {[f.box for f in planned.faces]}"
+
+
+def test_the_plan_is_the_default_and_the_old_path_stays_one_switch_away(
+    faces: Path, tmp_path: Path
+):
+    """A library saved while the plan was opt-in follows the new default; `album scan
+    --no-detection-plan` still analyzes with the old path (its photos carry its fingerprint)."""
+    assert Settings().detection_plan
+    library = tmp_path / "library.db"
+    with Library.open(library) as opened:
+        stored_settings.save(opened, Settings(detection_plan=False, detect_side=2400))
+        loaded = stored_settings.load(opened)
+    assert loaded.detection_plan and loaded.detect_side == 2400
+    folder = tmp_path / "photos"
+    copy_photos([faces / "group-photos" / "mixed" / "frec_obama_and_biden.jpg"], folder)
+    old = Settings(detection_plan=False, detect_side=2400).fingerprint()
+    new = Settings(detect_side=2400).fingerprint()
+    assert old != new
+    album("scan", folder, "--library", library, "--no-detection-plan", "--workers", "1")
+    assert _fingerprints(library) == [old]
+    album("scan", folder, "--library", library, "--reanalyze", "--workers", "1")
+    assert _fingerprints(library) == [new]
+
+
+def _fingerprints(library: Path) -> list[str]:
+    with contextlib.closing(sqlite3.connect(library)) as conn:
+        return [r[0] for r in conn.execute("SELECT fingerprint FROM photos")]

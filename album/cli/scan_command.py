@@ -68,8 +68,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--detection-plan",
-        action="store_true",
-        help="faster HOG detection that searches fewer pixels (finds a few percent fewer faces)",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="HOG detection that searches fewer pixels (the default); --no-detection-plan: "
+        "the earlier detection at --detect-size over every photo",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument(
@@ -91,8 +93,8 @@ def _settings(args: argparse.Namespace, library: Library) -> Settings:
         changes["detect_side"] = args.detect_size
     if args.no_import_names:
         changes["import_names"] = False
-    if args.detection_plan:
-        changes["detection_plan"] = True
+    if args.detection_plan is not None:
+        changes["detection_plan"] = args.detection_plan
     try:
         return base.replace(**changes)
     except ValueError as exc:

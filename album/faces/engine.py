@@ -77,10 +77,13 @@ class FaceEngine:
         self._encoder = dlib.face_recognition_model_v1(models.face_recognition_model_location())
         self._dlib = dlib
 
-    def detect(self, pixels: np.ndarray, upsample: int = 0) -> list[Detection]:
-        """Faces in `pixels`; `upsample` doubles the picture first, dlib's way (HOG only)."""
+    def detect(
+        self, pixels: np.ndarray, upsample: int = 0, threshold: float = 0.0
+    ) -> list[Detection]:
+        """Faces in `pixels`; `upsample` doubles the picture first, dlib's way (HOG only).
+        A negative `threshold` (HOG only) also returns doubtful windows, scored below 0."""
         if self.detector_name == "hog":
-            return self._hog_detect(pixels, upsample)
+            return self._hog_detect(pixels, upsample, threshold)
         return self.detect_batch([pixels])[0]
 
     def detect_batch(self, batch: list[np.ndarray]) -> list[list[Detection]]:
@@ -89,8 +92,10 @@ class FaceEngine:
             return [self._hog_detect(pixels) for pixels in batch]
         return self._cnn_detect(batch)
 
-    def _hog_detect(self, pixels: np.ndarray, upsample: int = 0) -> list[Detection]:
-        rects, scores, _ = self._hog.run(pixels, upsample, 0.0)
+    def _hog_detect(
+        self, pixels: np.ndarray, upsample: int = 0, threshold: float = 0.0
+    ) -> list[Detection]:
+        rects, scores, _ = self._hog.run(pixels, upsample, threshold)
         return [
             Detection(r.left(), r.top(), r.right(), r.bottom(), float(s))
             for r, s in zip(rects, scores, strict=True)

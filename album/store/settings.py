@@ -12,6 +12,10 @@ from album.store.library import Library
 
 _KEY = "settings"
 _PER_MACHINE = ("workers",)  # depends on the computer, not the library
+# Not the library's choice but the app's: follows the app's default (album scan
+# --no-detection-plan overrides it for one scan), so a library saved before the detection plan
+# became the default gets it too.
+_APP_DEFAULT = ("detection_plan",)
 _MIN_GROUP_KEY = "min_group_size"
 DEFAULT_MIN_GROUP = 2
 MAX_MIN_GROUP = 100
@@ -26,7 +30,7 @@ def load(library: Library) -> Settings:
         stored = json.loads(raw)
     except ValueError:
         return defaults
-    known = {f.name for f in dataclasses.fields(Settings)} - set(_PER_MACHINE)
+    known = {f.name for f in dataclasses.fields(Settings)} - {*_PER_MACHINE, *_APP_DEFAULT}
     values = {k: v for k, v in stored.items() if k in known}
     try:
         return defaults.replace(**values)
@@ -36,7 +40,7 @@ def load(library: Library) -> Settings:
 
 def save(library: Library, settings: Settings) -> None:
     values = dataclasses.asdict(settings)
-    for name in _PER_MACHINE:
+    for name in (*_PER_MACHINE, *_APP_DEFAULT):
         values.pop(name, None)
     library.set_meta(_KEY, json.dumps(values, sort_keys=True))
 
