@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import faulthandler
+import gc
 import json
 import os
 import shutil
@@ -33,6 +35,10 @@ from album.store.crop_cache import cache_path  # noqa: E402
 MB = 1024 * 1024
 WIDTH, HEIGHT = 1280, 820
 TICK_MS = 10
+# ALBUM_TRACE_STALLS=FILE: the stacks of every thread whenever a tick is this late, to FILE.
+_TRACE_PATH = os.environ.get("ALBUM_TRACE_STALLS")
+TRACE = open(_TRACE_PATH, "a") if _TRACE_PATH else None  # noqa: SIM115 - open for the run
+TRACE_AFTER_S = 0.035
 NAMES = 3
 SCENARIOS = ("open-backup-due", "open", "rename", "scroll", "regroup")
 
@@ -62,10 +68,32 @@ class Ticker:
         now = time.perf_counter()
         self.longest = max(self.longest, now - self.last - TICK_MS / 1000)
         self.last = now
+        if TRACE:
+            # A C thread that dumps every thread's Python stack if the next tick is late:
+            # it needs no GIL, so it also catches a thread that holds the GIL in C code.
+            faulthandler.dump_traceback_later(TRACE_AFTER_S, file=TRACE)
 
     def reset(self) -> None:
         self.last = time.perf_counter()
         self.longest = 0.0
+
+
+def trace_collections(file: Any) -> None:
+    """Write each garbage collection that takes longer than 5 ms: a full one stops every thread."""
+    began: list[float] = [0.0]
+
+    def noted(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        elif (took := time.perf_counter() - began[0]) > 0.005:
+            print(
+                f"gc generation {info['generation']}: {took * 1000:.0f} ms, "
+                f"{info['collected']} collected",
+                file=file,
+                flush=True,
+            )
+
+    gc.callbacks.append(noted)
 
 
 def pump(seconds: float = 0.0) -> None:
@@ -127,6 +155,8 @@ def child(library: Path, scenario: str, launched: float) -> dict[str, Any]:
     from album.ui.app import application, back_up_after_first_look, create_window
 
     out: dict[str, Any] = {"scenario": scenario}
+    if TRACE:
+        trace_collections(TRACE)
     app = application()
     ticker = Ticker()
     cpu = time.thread_time()
