@@ -264,3 +264,39 @@ def test_the_days_backup_waits_for_the_people_tiles(qtbot, big_template: Path, t
     qtbot.waitUntil(lambda: bool(backup.backups(library)), timeout=WAIT)
     assert backups_when_shown and backups_when_shown[0] == 0
     assert len(window.people.model.rows) > 100
+
+
+def test_a_grid_refresh_keeps_the_tiles_and_repaints_only_what_changed(qtbot, window: MainWindow):
+    """A refresh that brings the same people must not reset the grid (a reset lays out every
+    tile again and drops the scroll position); one that renames a person repaints that tile."""
+    settle(qtbot, window)
+    people, model = window.people, window.people.model
+    resets: list[bool] = []
+    changed: list[tuple[int, int]] = []
+    model.modelReset.connect(lambda: resets.append(True))
+    picture = [Qt.ItemDataRole.DecorationRole]
+
+    def repainted(first: object, last: object, roles: list[object]) -> None:
+        if list(roles) != picture:  # a face arriving repaints its tile; that is not a refresh
+            changed.append((first.row(), last.row()))  # type: ignore[attr-defined]
+
+    model.dataChanged.connect(repainted)
+    qtbot.waitUntil(lambda: window.thumbnails.queued() == 0, timeout=WAIT)
+    people.reload()
+    qtbot.waitUntil(lambda: not people._loading, timeout=WAIT)
+    assert resets == [] and changed == [], "a refresh with nothing new redrew the grid"
+
+    # Another process names one person (no matching follows a bare write): the next refresh
+    # brings the same people with one name changed.
+    # (one whose place in the grid a name cannot change: no one else has its number of faces)
+    faces = [p.faces for p in model.rows]
+    row = next(i for i in range(1, len(faces) - 1) if faces.count(faces[i]) == 1)
+    person = model.rows[row].id
+    conn = sqlite3.connect(window.backend.library_path)
+    with conn:
+        conn.execute("UPDATE people SET name = 'Zed' WHERE id = ?", (person,))
+    conn.close()
+    people.reload()
+    qtbot.waitUntil(lambda: model.data(model.index_of(person)) == "Zed", timeout=WAIT)
+    assert resets == [], "one new name reset the whole grid"
+    assert changed == [(row, row)], "one new name repainted more than its tile"

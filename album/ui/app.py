@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
 from pathlib import Path
@@ -28,6 +29,7 @@ from album.ui.style import STYLESHEET
 BACKUP_DELAY_MS = 2000
 # ...or this long, when no People list is shown (an empty library, another page).
 BACKUP_LATEST_MS = 15_000
+SWITCH_INTERVAL_S = 0.0005
 RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
 
 
@@ -40,6 +42,10 @@ def application() -> QApplication:
     app.setApplicationDisplayName("album")
     app.setDesktopFileName("album")
     app.setStyleSheet(STYLESHEET)
+    # The GUI thread waits for the GIL each time Qt calls into Python (every tile painted,
+    # every row's data); with a worker thread busy in Python (reading 7,822 people) each wait
+    # was up to the default 5 ms, and a screen of tiles added up to 60+ ms stalls.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     icon = RESOURCES / "album.svg"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
@@ -62,7 +68,12 @@ def create_window(library: Path) -> MainWindow:
     if workers:
         with contextlib.suppress(ValueError):
             backend.settings = backend.settings.replace(workers=max(1, int(str(workers))))
-    return MainWindow(backend)
+    window = MainWindow(backend)
+    # Everything made so far (modules, Qt wrappers, the window) lives as long as the window:
+    # out of the collector's sight, a full collection no longer walks it on the GUI thread
+    # (44-190 ms pauses at 100,000 photos).
+    gc.freeze()
+    return window
 
 
 def back_up_after_first_look(window: MainWindow) -> None:

@@ -6,6 +6,7 @@ smoothly as one of ten. A picture that is still loading shows a soft placeholder
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from PySide6.QtCore import (
@@ -34,6 +35,8 @@ from PySide6.QtWidgets import (
 from album.ui.models import BadgeRole, MutedRole, RowsModel, SubtitleRole
 
 MARGIN = 6
+# Tiles kept scaled per grid: a few screens (a 1280x820 People screen shows about 60).
+SCALED_KEPT = 300
 RADIUS = 8
 
 
@@ -55,6 +58,10 @@ class TileDelegate(QStyledItemDelegate):
         # fill their tile.
         self.whole = whole
         self.names: list[str] = []  # offered while typing a name
+        # Pictures already scaled to their tile: a smooth scale of every tile on every paint
+        # held the GUI thread for tens of ms per screen while scrolling. Keyed by the
+        # pixmap's cache key, so a new picture for a tile is scaled afresh.
+        self._scaled: OrderedDict[tuple[int, int, int, float], QPixmap] = OrderedDict()
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -101,14 +108,7 @@ class TileDelegate(QStyledItemDelegate):
             # Scaled to the tile's device pixels: on a HiDPI screen (ratio 2) a 240 px avatar
             # stays sharp instead of being shrunk to 116 px and blown up again.
             ratio = max(1.0, painter.device().devicePixelRatioF())
-            scaled = pixmap.scaled(
-                picture_rect.size() * ratio,
-                Qt.AspectRatioMode.KeepAspectRatio
-                if self.whole
-                else Qt.AspectRatioMode.KeepAspectRatioByExpanding,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-            scaled.setDevicePixelRatio(ratio)
+            scaled = self._fitted(pixmap, picture_rect.size(), ratio)
             x = picture_rect.x() + round((picture_rect.width() - scaled.width() / ratio) / 2)
             y = picture_rect.y() + round((picture_rect.height() - scaled.height() / ratio) / 2)
             painter.drawPixmap(x, y, scaled)
@@ -151,6 +151,25 @@ class TileDelegate(QStyledItemDelegate):
                 index.data(SubtitleRole) or "",
             )
         painter.restore()
+
+    def _fitted(self, pixmap: QPixmap, size: QSize, ratio: float) -> QPixmap:
+        key = (pixmap.cacheKey(), size.width(), size.height(), ratio)
+        scaled = self._scaled.get(key)
+        if scaled is not None:
+            self._scaled.move_to_end(key)
+            return scaled
+        scaled = pixmap.scaled(
+            size * ratio,
+            Qt.AspectRatioMode.KeepAspectRatio
+            if self.whole
+            else Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        scaled.setDevicePixelRatio(ratio)
+        self._scaled[key] = scaled
+        while len(self._scaled) > SCALED_KEPT:
+            self._scaled.popitem(last=False)
+        return scaled
 
     def _badge(self, painter: QPainter, picture: QRect, text: str, palette: QPalette) -> None:
         font = QFont(painter.font())
@@ -263,12 +282,8 @@ class SteadyGrid(QObject):
             self.pending = None
             self.model.set_rows(rows)
             return
-        by_id = {self.model.row_id(r): r for r in rows}
-        kept = [
-            by_id.pop(self.model.row_id(r))
-            for r in self.model.rows
-            if self.model.row_id(r) in by_id
-        ]
+        by_id = dict(zip(self.model.ids(rows), rows, strict=True))
+        kept = [by_id.pop(i) for i in self.model.ids(self.model.rows) if i in by_id]
         held = [*kept, *by_id.values()]
         self.pending = rows if held != rows else None
         self.model.set_rows(held)
