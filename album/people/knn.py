@@ -17,9 +17,7 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
-_NPROBE = 16  # cells searched per face: LFW clusters as with the exact graph ...
-_NPROBE_MANY = 10  # ... and above _MANY faces, where the search is most of the clustering
-_MANY = 50_000
+_NPROBE = 16  # cells searched per face: LFW clusters as with the exact graph
 _BRUTE_MAX = 4096  # below this one exact block is cheaper than k-means
 
 
@@ -35,17 +33,11 @@ def knn_graph(x: np.ndarray, k: int, radius: float) -> tuple[np.ndarray, np.ndar
     Faces are searched in blocks of at most 65,536, so the per-face candidate slots (16 cells x
     k + 1) never exist for all faces at once: at 1M faces they took 1.7 GB, plus 1 GB of padded
     copies of the embeddings; now each block builds its own, under 150 MB in all.
-
-    Above 50,000 faces each face probes 10 cells, not 16: the probed cells were 169 of the 262
-    CPU seconds at a million faces. The graph keeps 97% of the 16-cell graph's edges at 300,000
-    faces, and BCubed F against the truth rose (150,000: 0.989 -> 0.991, 300,000: 0.987 ->
-    0.990; see benchmarks/cluster_scale.md). Below, 16 cells cost little, and LFW's long tail
-    (12,617 faces) lost 0.0006 BCubed F with 10, so small libraries cluster as before.
     """
     x = np.asarray(x, dtype=np.float32)
     n = x.shape[0]
     cells = 1 if n <= _BRUTE_MAX else int(2 * math.sqrt(n))
-    probe = min(_NPROBE if n <= _MANY else _NPROBE_MANY, cells)
+    probe = min(_NPROBE, cells)
     width = k + 1  # slots per (face, probed cell); +1 because a face finds itself
     r2 = np.float32(radius * radius)
     keys = []
