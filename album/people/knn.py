@@ -111,12 +111,17 @@ def _search_block(
             rows = np.flatnonzero(count)
             row, col = np.nonzero(hit[rows])
             row = rows[row]
+            # Each hit's place among its row's hits; a row holds at most `width` unless ties.
             per_row = np.bincount(row, minlength=queries.size)
             pos = np.arange(row.size) - (np.cumsum(per_row) - per_row)[row]
-            row, col, pos = row[pos < width], col[pos < width], pos[pos < width]  # ties
-            slots = rank[row] * width + pos
-            best[queries[row], slots] = dist[row, col]
-            found[queries[row], slots] = members[col]
+            if per_row.max() > width:
+                fits = pos < width
+                row, col, pos = row[fits], col[fits], pos[fits]
+            # Flat indices: one scatter per array instead of 2-D fancy indexing (a tenth of
+            # the search at 150,000 faces).
+            slot = (queries[row] * (probe * width) + rank[row] * width + pos).astype(np.intp)
+            best.reshape(-1)[slot] = dist.reshape(-1)[row * dist.shape[1] + col]
+            found.reshape(-1)[slot] = members[col]
 
     list(pool.map(search, range(cells)))
     return found, best
