@@ -127,6 +127,9 @@ def test_a_corrupt_cache_is_replaced_and_the_app_works(qtbot, named, damage):
     cache.write_bytes(bytes(data))
     faces = sorted(names)
     _load_avatars(qtbot, library, faces)
+    # Torn pages are found only when a read meets one: an avatar read from a good page before
+    # the cache was replaced is shown but not in the new file; the next look re-makes it.
+    _load_avatars(qtbot, library, faces)
     assert sorted(cached_crops(library)) == faces, "a fresh cache holds the re-made avatars"
     with sqlite3.connect(cache) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -175,6 +175,25 @@ def test_an_edit_made_while_the_regroup_process_plans_is_never_overwritten(lib: 
     assert user_faces and all(after[f] == before[f] for f in user_faces)
 
 
+def test_a_regroup_that_gives_faces_to_someone_merged_away_meanwhile_still_writes(lib: Path):
+    """The plan was made while a group existed; the user merged that group into another
+    before the plan was written. The write keeps the faces as they are instead of failing."""
+    with Library.open(lib) as library:
+        service = PeopleService(library)
+        plan = Regroup(lib).start().plan(timeout=300)
+        assert plan is not None
+        group, other = _largest_groups(library, 2)
+        unsorted = library.conn.execute(
+            "SELECT id FROM faces WHERE person_id IS NULL AND removed = 0 LIMIT 1"
+        ).fetchone()[0]
+        plan.labels[unsorted] = (other, "cluster", None)  # the plan joins it to `other`
+        plan.was[unsorted] = (None, None)
+        service.merge([other], into=group)  # ... which the user merges away meanwhile
+        report = write_plan(library, plan)
+        assert report.skipped_edited > 0
+        assert _labels(library)[unsorted][0] is None
+
+
 def test_a_name_typed_during_a_regroup_survives_it(lib: Path):
     with Library.open(lib) as library:
         service = PeopleService(library)

@@ -298,11 +298,17 @@ def write_plan(library: Library, plan: PeoplePlan) -> UpdateReport:
         # A group named while the plan was made is the user's now: its faces are skipped below.
         named_groups.settle(conn)
         now = rows.label_states(conn, plan.labels)
+        # A person the plan gives faces to may be gone since (merged away, forgotten, emptied
+        # by an undo): those faces stay as they are, like faces edited meanwhile.
+        people = rows.people_ids(conn)
         changes = []
         for face_id, (person, source, confidence) in plan.labels.items():
             current = now.get(face_id)
             if current is None or current[2] or current[:2] != was[face_id]:
                 report.skipped_edited += 1  # a user acted on it meanwhile: theirs wins
+                continue
+            if person is not None and person >= 0 and person not in people:
+                report.skipped_edited += 1
                 continue
             if person is not None and person < 0:
                 person = _created(conn, plan, person, report)
