@@ -31,8 +31,8 @@ find_uv() {
 }
 
 sync_env() {
-    # A CUDA or BLAS build of dlib (scripts/use-cuda-dlib, use-fast-dlib) replaces the CPU
-    # wheel: keep it.
+    # A CUDA build of dlib (scripts/use-cuda-dlib) replaces the CPU wheel: keep it. (So does
+    # the BLAS build that scripts/use-fast-dlib made before the numpy encoder replaced it.)
     local args=(--frozen --quiet)
     if [ -f "$ROOT/.venv/.album-cuda-dlib" ] || [ -f "$ROOT/.venv/.album-fast-dlib" ]; then
         args+=(--inexact --no-install-package dlib-bin)
