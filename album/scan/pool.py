@@ -64,13 +64,8 @@ def init_worker(
             resource.setrlimit(resource.RLIMIT_DATA, (memory_limit, memory_limit))
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
-    from threadpoolctl import threadpool_limits
-
     from album.faces.engine import engine_for
 
-    # One BLAS thread per worker (the descriptor network's matrix products): the workers
-    # already fill the cores, and numpy may have loaded OpenBLAS before the variables above.
-    threadpool_limits(limits=1, user_api="blas")
     engine_for(settings)
 
 
