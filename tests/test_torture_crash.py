@@ -16,7 +16,9 @@ import pytest
 from tests.stress.crash_loop import pick_photos, run_crash_loop
 
 KILLS = 20
-PHOTOS = 160  # LFW portraits: 40 at first, 4 to 10 more after each kill
+# LFW portraits: 40 at first, 12 to 30 more after each kill: enough that a scan is still
+# analyzing when a commit (one a second) lands, at about 0.1 s a portrait.
+PHOTOS = 160
 SEED = 20
 
 
@@ -24,7 +26,7 @@ SEED = 20
 def test_kills_while_editing_lose_nothing(faces: Path, tmp_path: Path):
     photos = pick_photos(faces, PHOTOS, SEED)
     result = run_crash_loop(
-        photos, tmp_path, kills=KILLS, seed=SEED, workers=1, first=40, arrivals=(4, 10)
+        photos, tmp_path, kills=KILLS, seed=SEED, workers=1, first=40, arrivals=(12, 30)
     )
     print(
         f"{result.kills} kills survived ({result.mid_analysis} mid-analysis), "
