@@ -18,7 +18,7 @@ from pathlib import Path
 APP_NAME = "album"
 LIBRARY_ENV = "ALBUM_LIBRARY"
 DETECTORS = ("auto", "hog", "cnn")
-PLAN_VERSION = 2  # bumped when the detection plan changes which faces it finds
+PLAN_VERSION = 3  # bumped when the detection plan changes which faces it finds
 
 
 def default_workers() -> int:
@@ -79,7 +79,7 @@ class Settings:
             fields.pop(irrelevant)
         if not fields["detection_plan"]:  # libraries analyzed before it existed stay current
             fields.pop("detection_plan")
-        else:  # the plan's second version (doubtful windows verified) finds other faces
+        else:  # each version of the plan (3: tiles beside large faces) finds other faces
             fields["detection_plan"] = PLAN_VERSION
         blob = json.dumps(fields, sort_keys=True).encode()
         return hashlib.blake2b(blob, digest_size=6).hexdigest()

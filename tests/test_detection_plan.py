@@ -148,3 +148,47 @@ def test_the_plan_is_the_default_and_the_old_path_stays_one_switch_away(
 def _fingerprints(library: Path) -> list[str]:
     with contextlib.closing(sqlite3.connect(library)) as conn:
         return [r[0] for r in conn.execute("SELECT fingerprint FROM photos")]
+
+
+def _near_and_far(faces: Path, target: Path) -> list[tuple[int, int, int, int]]:
+    """A web-sized photo (800 x 530) of one near face, about 200 px, and two far ones of
+    about 40 px beside it, in its rows; the far faces' boxes.
+
+    The coarse pass sees the photo at its own size, where the far faces are below HOG's 80 px
+    window and the near one is far above it: only a look beside the near face, twice as close,
+    finds the others, as the naive loop does at 2x."""
+    lfw = faces / "lfw-62x10"
+    rng = np.random.default_rng(13)
+    noise = rng.normal(128, 12, (530, 800, 3)).clip(0, 255).astype(np.uint8)
+    canvas = Image.fromarray(noise, "RGB")
+    near = Image.open(lfw / "Colin_Powell" / "Colin_Powell_0001.jpg").convert("RGB")
+    canvas.paste(near.resize((520, 520), Image.Resampling.LANCZOS), (280, 10))
+    boxes = []
+    for i, name in enumerate(("Alejandro_Toledo", "Alvaro_Uribe")):
+        far = Image.open(lfw / name / f"{name}_0001.jpg").convert("RGB")
+        left, top = 20 + i * 130, 200
+        canvas.paste(far.resize((100, 100), Image.Resampling.LANCZOS), (left, top))
+        boxes.append((top, left + 100, top + 100, left))
+    canvas.save(target, "JPEG", quality=92)
+    return boxes
+
+
+def test_small_faces_beside_a_large_one_in_a_web_sized_photo_are_found(faces: Path, tmp_path: Path):
+    path = tmp_path / "near-and-far.jpg"
+    pasted = _near_and_far(faces, path)
+    _, reference = naive([path])
+    boxes = next(iter(reference.values()))
+    coarse_only = analyze_photo(path, HOG.replace(refine_small_faces=False))
+    planned = analyze_photo(path, HOG)
+
+    def far_found(result) -> int:
+        centres = [((f.box[1] + f.box[3]) / 2, (f.box[0] + f.box[2]) / 2) for f in result.faces]
+        return sum(
+            any(left <= x <= right and top <= y <= bottom for x, y in centres)
+            for top, right, bottom, left in pasted
+        )
+
+    assert len(boxes) == 3, f"the naive loop finds the near face and the 2 far ones: {boxes}"
+    assert far_found(coarse_only) < 2, "the coarse pass alone should not see both far faces"
+    assert far_found(planned) == 2, [f.box for f in planned.faces]
+    assert all(any(iou(tuple(b), f.box) >= 0.5 for f in planned.faces) for b in boxes)
