@@ -1,14 +1,15 @@
 """How much faster is `album scan` than the loop every face_recognition tutorial writes?
 
     uv run python benchmarks/scan_speed.py ../shared/faces [--limit N] [--detect-size PX] [--sizes]
-        [--detection-plan | --no-detection-plan | --both] [--missed DIR]
+        [--detection-plan | --no-detection-plan | --both | --encoders] [--missed DIR]
 
 For each set of photos it runs, on the same files and in turn:
   (a) the naive loop: face_recognition.load_image_file + face_locations + face_encodings,
       one process (what a user gets from the README of face_recognition);
   (b) `album scan` into a fresh library, as a subprocess (worker start-up and model loading
       included), then `album export --json` to read its boxes (`--both`: twice, with the
-      detection plan and with the old path);
+      detection plan and with the old path; `--encoders`: twice, encoding with album's numpy
+      network and with dlib's own, ALBUM_ENCODER=dlib);
 and prints photos/s for each, the ratio b/a, and how many of (a)'s faces (b) also found
 (box IoU >= 0.5); then where album's time went (seconds per stage, summed over its workers:
 decode, detect, the finer refine passes, encode, store) and its photos/s after warm-up.
@@ -67,7 +68,7 @@ def naive(files: list[Path]) -> tuple[float, dict[str, list[tuple[int, int, int,
 
 
 def album_scan(
-    folder: Path, extra: list[str]
+    folder: Path, extra: list[str], env: dict[str, str] | None = None
 ) -> tuple[float, dict[str, list[list[int]]], dict[str, float]]:
     """Seconds, boxes per photo, and the scan's own account (stage seconds, warm photos/s)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -78,6 +79,7 @@ def album_scan(
             [*command, "--quiet", "--timings", *extra],
             check=True,
             cwd=REPO,
+            env={**os.environ, **(env or {})},
             capture_output=True,
             text=True,
         )
@@ -243,18 +245,26 @@ def main() -> None:
         action="store_true",
         help="scan with the detection plan and with the old path, against one naive run",
     )
+    parser.add_argument(
+        "--encoders",
+        action="store_true",
+        help="scan encoding with album's numpy network and with dlib's own, against one naive run",
+    )
     args = parser.parse_args()
     common = []
     if args.detect_size:
         common += ["--detect-size", str(args.detect_size)]
     if args.workers:
         common += ["--workers", str(args.workers)]
+    variants: list[tuple[list[str], dict[str, str]]]
     if args.both:
-        variants = [["--detection-plan"], ["--no-detection-plan"]]
+        variants = [(["--detection-plan"], {}), (["--no-detection-plan"], {})]
+    elif args.encoders:
+        variants = [([], {}), ([], {"ALBUM_ENCODER": "dlib"})]
     elif args.detection_plan is None:
-        variants = [[]]
+        variants = [([], {})]
     else:
-        variants = [["--detection-plan" if args.detection_plan else "--no-detection-plan"]]
+        variants = [(["--detection-plan" if args.detection_plan else "--no-detection-plan"], {})]
     chosen = sets(args.folder.resolve(), args.limit)
     if args.only:
         chosen = {k: v for k, v in chosen.items() if k in args.only.split(",")}
@@ -266,9 +276,10 @@ def main() -> None:
     for name, folder in chosen.items():
         files = photo_files(folder)
         naive_seconds, naive_boxes = naive(files)
-        for variant in variants:
-            label = f"{name} {' '.join(variant)}".strip()
-            album_seconds, album_boxes, account = album_scan(folder, [*variant, *common])
+        for variant, env in variants:
+            shown = [*variant, *(f"{k}={v}" for k, v in env.items())]
+            label = f"{name} {' '.join(shown)}".strip()
+            album_seconds, album_boxes, account = album_scan(folder, [*variant, *common], env)
             hit, total = recall(naive_boxes, album_boxes)
             rows.append(
                 (
