@@ -93,7 +93,8 @@ def summary(report: ScanReport) -> str:
     if report.warm_rate and report.first_result is not None:
         lines.append(
             f"Speed: {report.warm_rate:.2f} photos/s after warm-up "
-            f"(first photo done {report.first_result:.1f} s after the start)"
+            f"(first photo done {report.first_result:.1f} s after the start; "
+            f"last {report.tail:.1f} s after a worker ran out of photos)"
         )
     for root in report.offline_roots:
         lines.append(f"Offline: {display_path(root)} (its photos are kept, marked missing)")

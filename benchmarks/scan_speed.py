@@ -12,7 +12,8 @@ For each set of photos it runs, on the same files and in turn:
       network and with dlib's own, ALBUM_ENCODER=dlib);
 and prints photos/s for each, the ratio b/a, and how many of (a)'s faces (b) also found
 (box IoU >= 0.5); then where album's time went (seconds per stage, summed over its workers:
-decode, detect, the finer refine passes, encode, store) and its photos/s after warm-up.
+decode, detect, the finer refine passes, encode, store), its photos/s after warm-up and how long
+the end of the scan kept a worker idle (from the moment one had no photo left to the last result).
 `--sizes` adds the recall per face size (the long side of (a)'s box in the original's pixels):
 the issue's goals are >= 99% for faces of 80 px and more, >= 97% for all.
 The recall is given twice: of everything the naive loop calls a face, and of its faces once
@@ -107,6 +108,8 @@ def scan_account(summary: str) -> dict[str, float]:
     account = {m[1]: float(m[2]) for m in re.finditer(r"(\w+) ([\d.]+) s \(", summary)}
     warm = re.search(r"Speed: ([\d.]+) photos/s after warm-up", summary)
     account["warm"] = float(warm[1]) if warm else 0.0
+    tail = re.search(r"last ([\d.]+) s after a worker ran out of photos", summary)
+    account["tail"] = float(tail[1]) if tail else 0.0
     return account
 
 
@@ -348,11 +351,14 @@ def main() -> None:
         )
     stages = ("decode", "detect", "refine", "encode", "store")
     print("\nwhere album's time went (seconds, all workers together)\n")
-    print("| set | " + " | ".join(stages) + " | album photos/s after warm-up |")
-    print("|---|" + "---|" * (len(stages) + 1))
+    print(
+        "| set | " + " | ".join(stages) + " | album photos/s after warm-up "
+        "| end of the scan with a worker idle (s) |"
+    )
+    print("|---|" + "---|" * (len(stages) + 2))
     for name, account in accounts:
         cells = " | ".join(f"{account.get(stage, 0.0):.1f}" for stage in stages)
-        print(f"| {name} | {cells} | {account['warm']:.2f} |")
+        print(f"| {name} | {cells} | {account['warm']:.2f} | {account['tail']:.1f} |")
     if args.sizes:
         print("\nnaive faces album found, by face size in the original (found / naive)\n")
         print("| set | " + " | ".join(band_name(b) for b in bands) + " |")

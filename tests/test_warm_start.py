@@ -4,6 +4,7 @@ workers while it walks the folders. Real worker processes, real photos, a real l
 from __future__ import annotations
 
 import multiprocessing
+import re
 import threading
 from concurrent.futures import Executor
 from pathlib import Path
@@ -83,6 +84,10 @@ def test_a_first_scan_starts_its_workers_while_it_walks_the_folders(
 def test_the_scan_summary_tells_photos_per_second_after_warm_up(portraits: Path, tmp_path: Path):
     result = album("scan", portraits, "--library", tmp_path / "lib.db", "--timings")
     assert "photos/s after warm-up" in result.stdout
+    # How long the end of the scan left a worker idle: part of the scan, never more than it.
+    tail = re.search(r"last ([\d.]+) s after a worker ran out of photos", result.stdout)
+    total = re.search(r"Time: \S+ \(([\d.]+) s\)", result.stdout)
+    assert tail and total and 0 <= float(tail[1]) <= float(total[1])
     stages = next(line for line in result.stdout.splitlines() if line.startswith("Stages"))
     for stage in ("decode", "detect", "refine", "encode", "store"):
         assert f"{stage} " in stages

@@ -73,6 +73,9 @@ class ScanReport(FileCounts):
     # Photos/s from the first result on: the speed once workers are up, whatever start-up cost.
     warm_rate: float = 0.0
     first_result: float | None = None  # seconds from the scan's start to its first photo
+    # Seconds from the moment a worker first had no photo left to take to the last result: how
+    # long the end of the scan left cores idle (photos go out largest first to keep it short).
+    tail: float = 0.0
     # Seconds spent per stage (the workers' decode, detect, refine, encode; the writer's store).
     stages: dict[str, float] = field(default_factory=dict)
 
@@ -223,6 +226,7 @@ class Scanner:
             warm_up(executor, self.settings.workers)
         reusable = True
         first_done = last_done = 0.0
+        ran_out: float | None = None
         first_count = 0
         size = batch_size(self.settings)
         tasks = _largest_first(tasks)
@@ -269,6 +273,13 @@ class Scanner:
                     last_done = time.monotonic()
                     for (photo_id, _), analysis in zip(job, analyses, strict=True):
                         self._record(writer, photo_id, analysis, report)
+                if (
+                    ran_out is None
+                    and not queue
+                    and not isolate
+                    and len(inflight) < self.settings.workers
+                ):
+                    ran_out = time.monotonic()
                 if crashed:
                     # Every photo in flight died with the pool; only a lone one is the culprit.
                     crashed.extend(inflight.values())
@@ -294,6 +305,8 @@ class Scanner:
             report.stages["store"] = writer.seconds
         if report.analyzed > first_count and last_done > first_done:
             report.warm_rate = (report.analyzed - first_count) / (last_done - first_done)
+        if ran_out is not None and last_done > ran_out:
+            report.tail = last_done - ran_out
 
     def _record(
         self, writer: Writer, photo_id: int, analysis: PhotoAnalysis, report: ScanReport
