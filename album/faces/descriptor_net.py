@@ -29,6 +29,9 @@ CHIP_PADDING = 0.25
 PIXEL_MEAN = np.array([122.782, 117.001, 104.298], dtype=np.float32)
 # The residual stages after the stem: (filters, blocks); each but the first starts by halving.
 STAGES = ((32, 3), (64, 4), (128, 3), (256, 3), (256, 1))
+# Faces per forward pass: the first layer's unrolled windows take 3 MB a face, so a crowd of
+# 200 is run 8 at a time (a batch of 8 is also about a quarter faster a face than one by one).
+BATCH = 8
 _LAYER_NAMES = rb"con_[456]|affine_2|affine_|fc_[23]|max_pool_2|avg_pool_2"
 
 
@@ -164,7 +167,8 @@ class DescriptorNet:
     def describe(self, chips: np.ndarray) -> np.ndarray:
         """Descriptors (n, 128) of aligned face chips (n, 150, 150, 3), RGB uint8."""
         with self._threads.limit(limits=1, user_api="blas"):
-            return self._forward(chips)
+            parts = [self._forward(chips[i : i + BATCH]) for i in range(0, len(chips), BATCH)]
+        return np.concatenate(parts) if parts else np.zeros((0, 128), np.float32)
 
     def _forward(self, chips: np.ndarray) -> np.ndarray:
         x = ((chips.astype(np.float32) - PIXEL_MEAN) * np.float32(1 / 256)).transpose(3, 0, 1, 2)
