@@ -402,9 +402,7 @@ def _refine_bands(
         box = (0, max(0, int(top)), pictures.width, min(pictures.height, int(bottom + 1)))
         if box[3] - box[1] >= HOG_WINDOW / scale:
             finer.extend(_pass(engine, pictures, scale, box))
-    merged = _merge([f.det for f in finer], [f.det for f in found])
-    by_det = {id(f.det): f for f in [*finer, *found]}
-    return [by_det[id(d)] for d in merged]
+    return _merge_found(finer, found)
 
 
 def _look_beside(
@@ -442,9 +440,7 @@ def _look_beside(
     if not tiles or pixels > BESIDE_PIXELS:
         return found
     finer = [g for box in tiles for g in _pass(engine, pictures, scale, box)]
-    merged = _merge([f.det for f in found], [f.det for f in finer])
-    by_det = {id(f.det): f for f in [*found, *finer]}
-    return [by_det[id(d)] for d in merged]
+    return _merge_found(found, finer)
 
 
 def verify_scale(coarse: float, settings: Settings) -> float:
@@ -486,9 +482,7 @@ def _verify(
             finer.extend(_pass(engine, pictures, scale, box))
     if not finer:
         return found
-    merged = _merge([f.det for f in finer], [f.det for f in found])
-    by_det = {id(f.det): f for f in [*finer, *found]}
-    return [by_det[id(d)] for d in merged]
+    return _merge_found(finer, found)
 
 
 def _encode(
@@ -646,6 +640,13 @@ def _merge(primary: list[Detection], extra: list[Detection]) -> list[Detection]:
         if all(iou(_as_box(d), _as_box(p)) < 0.3 for p in primary):
             merged.append(d)
     return merged
+
+
+def _merge_found(primary: list[_Found], extra: list[_Found]) -> list[_Found]:
+    """`_merge` for the plan's detections, each kept with the scale of the pass that found it."""
+    merged = _merge([f.det for f in primary], [f.det for f in extra])
+    by_det = {id(f.det): f for f in [*primary, *extra]}
+    return [by_det[id(d)] for d in merged]
 
 
 def _as_box(d: Detection) -> tuple[float, float, float, float]:

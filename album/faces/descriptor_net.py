@@ -173,11 +173,11 @@ class DescriptorNet:
     def _forward(self, chips: np.ndarray) -> np.ndarray:
         x = ((chips.astype(np.float32) - PIXEL_MEAN) * np.float32(1 / 256)).transpose(3, 0, 1, 2)
         x = np.maximum(_convolve(x, self.stem), 0)
-        x = _max_pool(x, *self.stem_pool)
+        x = _pool(x, *self.stem_pool, average=False)
         for first, second, shortcut in self.blocks:
             y = _convolve(np.maximum(_convolve(x, first), 0), second)
             if shortcut is not None:
-                x = _avg_pool(x, *shortcut)
+                x = _pool(x, *shortcut, average=True)
             x = np.maximum(_add(y, x), 0)
         return x.mean(axis=(2, 3)).T @ self.projection
 
@@ -196,35 +196,25 @@ def _convolve(x: np.ndarray, conv: _Conv) -> np.ndarray:
     return out.reshape(-1, n, rows, cols)
 
 
-def _strided(x: np.ndarray, size: int, stride: int) -> list[np.ndarray]:
-    """The size x size shifted views of x that a pooling window of that stride reduces."""
-    rows = stride * ((x.shape[2] - size) // stride)
-    cols = stride * ((x.shape[3] - size) // stride)
-    return [
-        x[:, :, dy : dy + rows + 1 : stride, dx : dx + cols + 1 : stride]
-        for dy in range(size)
-        for dx in range(size)
+def _pool(
+    x: np.ndarray, rows: int, cols: int, stride: int, padding: int, *, average: bool
+) -> np.ndarray:
+    """dlib's max_pool / avg_pool: the window's shifted strided views combined in place."""
+    if rows != cols or padding:
+        raise UnknownNetwork("unexpected pooling")
+    last_row = stride * ((x.shape[2] - rows) // stride) + 1
+    last_col = stride * ((x.shape[3] - cols) // stride) + 1
+    views = [
+        x[:, :, dy : dy + last_row : stride, dx : dx + last_col : stride]
+        for dy in range(rows)
+        for dx in range(cols)
     ]
-
-
-def _max_pool(x: np.ndarray, rows: int, cols: int, stride: int, padding: int) -> np.ndarray:
-    if rows != cols or padding:
-        raise UnknownNetwork("unexpected max pooling")
-    views = _strided(x, rows, stride)
+    combine = np.add if average else np.maximum
     out = views[0].copy()
     for view in views[1:]:
-        np.maximum(out, view, out=out)
-    return out
-
-
-def _avg_pool(x: np.ndarray, rows: int, cols: int, stride: int, padding: int) -> np.ndarray:
-    if rows != cols or padding:
-        raise UnknownNetwork("unexpected average pooling")
-    views = _strided(x, rows, stride)
-    out = views[0].copy()
-    for view in views[1:]:
-        out += view
-    out *= np.float32(1 / len(views))
+        combine(out, view, out=out)
+    if average:
+        out *= np.float32(1 / len(views))
     return out
 
 

@@ -178,7 +178,7 @@ class FaceEngine:
             shapes.append(self._predictor(pixels, r))
         if self._net is not None:
             chips = self._dlib.get_face_chips(pixels, shapes, size=CHIP_SIDE, padding=CHIP_PADDING)
-            return list(self._net.describe(np.stack(chips)).astype(np.float32))
+            return list(self._net.describe(np.stack(chips)))
         descriptors = self._encoder.compute_face_descriptor(pixels, shapes, self.settings.jitters)
         return [np.asarray(d, dtype=np.float32) for d in descriptors]
 
