@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -94,6 +95,14 @@ def export(library: Path) -> dict:
 
 def photos_by_name(data: dict) -> dict[str, dict]:
     return {Path(p["path"]).name: p for p in data["photos"]}
+
+
+def crop_difference(crop: bytes, other: bytes) -> float:
+    """Mean difference of two face crops, grey at 32 px (0-255): under about 12, the same
+    face cut from the same photo, whatever re-encoding or rescaling came between."""
+    pictures = [Image.open(io.BytesIO(c)).convert("L").resize((32, 32)) for c in (crop, other)]
+    a, b = (p.tobytes() for p in pictures)
+    return sum(abs(x - y) for x, y in zip(a, b, strict=True)) / (32 * 32)
 
 
 def cached_crops(library: Path) -> dict[int, bytes]:

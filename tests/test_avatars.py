@@ -10,7 +10,7 @@ from pathlib import Path
 from PIL import Image
 
 from album.imaging import square_crop
-from tests.conftest import album, cached_crops, copy_photos
+from tests.conftest import album, cached_crops, copy_photos, crop_difference
 
 
 def _far_from_grey(pixel: tuple[int, int, int]) -> bool:
@@ -90,7 +90,5 @@ def test_a_restored_backup_gets_its_avatars_back_from_the_photos(qtbot, lfw_peop
     remade = cached_crops(restored)
     assert remade.keys() == scanned.keys(), "each re-made avatar is kept"
     for face_id, crop in remade.items():
-        got = Image.open(io.BytesIO(crop)).convert("L").resize((32, 32))
-        want = Image.open(io.BytesIO(scanned[face_id])).convert("L").resize((32, 32))
-        diff = sum(abs(a - b) for a, b in zip(got.tobytes(), want.tobytes(), strict=True))
-        assert diff / (32 * 32) < 12, f"face {face_id}'s avatar is not the scan's"
+        difference = crop_difference(crop, scanned[face_id])
+        assert difference < 12, f"face {face_id}'s avatar is not the scan's"

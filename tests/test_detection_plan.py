@@ -52,6 +52,12 @@ def test_recall_per_face_size_matches_the_naive_loop_on_the_shared_sets(faces: P
     assert hit / total >= ALL_FACES_RECALL, f"all faces: {hit}/{total}"
 
 
+def _plain_photo(width: int, height: int) -> Image.Image:
+    """A photo of nothing: grey with a little noise, where faces are pasted."""
+    noise = np.random.default_rng(13).normal(128, 12, (height, width, 3))
+    return Image.fromarray(noise.clip(0, 255).astype(np.uint8), "RGB")
+
+
 def _small_faces_only(faces: Path, target: Path) -> list[tuple[int, int, int, int]]:
     """Four 250 px portraits on a large plain photo (a phone's 15 MP); their boxes.
 
@@ -61,9 +67,7 @@ def _small_faces_only(faces: Path, target: Path) -> list[tuple[int, int, int, in
         faces / "lfw-62x10" / name / f"{name}_0001.jpg"
         for name in ("Colin_Powell", "Serena_Williams", "Tony_Blair", "Laura_Bush")
     ]
-    rng = np.random.default_rng(13)
-    noise = rng.normal(128, 12, (3200, 4800, 3)).clip(0, 255).astype(np.uint8)
-    canvas = Image.fromarray(noise, "RGB")
+    canvas = _plain_photo(4800, 3200)
     boxes = []
     for i, portrait in enumerate(portraits):
         left, top = 600 + i * 1000, 1400
@@ -158,9 +162,7 @@ def _near_and_far(faces: Path, target: Path) -> list[tuple[int, int, int, int]]:
     window and the near one is far above it: only a look beside the near face, twice as close,
     finds the others, as the naive loop does at 2x."""
     lfw = faces / "lfw-62x10"
-    rng = np.random.default_rng(13)
-    noise = rng.normal(128, 12, (530, 800, 3)).clip(0, 255).astype(np.uint8)
-    canvas = Image.fromarray(noise, "RGB")
+    canvas = _plain_photo(800, 530)
     near = Image.open(lfw / "Colin_Powell" / "Colin_Powell_0001.jpg").convert("RGB")
     canvas.paste(near.resize((520, 520), Image.Resampling.LANCZOS), (280, 10))
     boxes = []

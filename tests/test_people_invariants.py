@@ -250,6 +250,16 @@ def _group(library: Library, person: int) -> dict[int, tuple]:
     return {f: label for f, label in _labels(library).items() if label[0] == person}
 
 
+def _name_largest_group(library: Library) -> tuple[PeopleService, int, dict[int, tuple]]:
+    """The largest group named 'Ada', its follow-up (the settle) not yet run; the group's
+    labels as they were before."""
+    service = PeopleService(library, defer_rematch=True)
+    person = _largest_groups(library, 1)[0]
+    grouped = _group(library, person)
+    service.name_person(person, "Ada")
+    return service, person, grouped
+
+
 def test_naming_a_group_writes_no_face_row_and_undo_gives_the_group_back(lib: Path):
     with Library.open(lib) as library:
         service = PeopleService(library, defer_rematch=True)
@@ -274,10 +284,7 @@ def test_naming_a_group_writes_no_face_row_and_undo_gives_the_group_back(lib: Pa
 
 def test_a_group_named_just_before_a_kill_is_confirmed_on_the_next_open(lib: Path):
     with Library.open(lib) as library:
-        service = PeopleService(library, defer_rematch=True)
-        person = _largest_groups(library, 1)[0]
-        grouped = _group(library, person)
-        service.name_person(person, "Ada")  # no follow-up: the process ends here
+        _service, person, grouped = _name_largest_group(library)  # the process ends here
     with Library.open(lib) as library:
         assert all(_labels(library)[f][:2] == (person, "user") for f in grouped)
         update_people(library)  # a regroup after it leaves the named group alone
@@ -288,10 +295,7 @@ def test_a_group_named_just_before_a_kill_is_confirmed_on_the_next_open(lib: Pat
 
 def test_a_group_named_and_undone_before_its_settle_stays_a_group(lib: Path):
     with Library.open(lib) as library:
-        service = PeopleService(library, defer_rematch=True)
-        person = _largest_groups(library, 1)[0]
-        grouped = _group(library, person)
-        service.name_person(person, "Ada")
+        service, person, grouped = _name_largest_group(library)
         service.undo()
         service.follow_up()
         assert {f: _labels(library)[f] for f in grouped} == grouped
