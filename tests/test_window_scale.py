@@ -195,6 +195,10 @@ def test_scrolling_a_big_grid_loads_only_the_tiles_on_screen(qtbot, window: Main
 
     thumbnails._decode = counting  # type: ignore[method-assign]
     bar = view.verticalScrollBar()
+    # The grid lays its tiles out in batches between events: the scroll bar is only its full
+    # length once the last tile has a place.
+    end = model.index(len(model.rows) - 1)
+    qtbot.waitUntil(lambda: view.visualRect(end).isValid(), timeout=WAIT)
     assert bar.maximum() > 10 * view.viewport().height(), "the grid is not many screens long"
     seen: set[int] = set(on_screen.on_screen())
     while bar.value() < bar.maximum():
