@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from album.config import Settings
-from album.faces.analyze import analyze_photo, coarse_scale, iou
+from album.faces.analyze import PhotoAnalysis, analyze_photo, coarse_scale, iou
 from album.faces.engine import HOG_WINDOW
 from album.store import settings as stored_settings
 from album.store.library import Library
@@ -58,6 +58,15 @@ def _plain_photo(width: int, height: int) -> Image.Image:
     return Image.fromarray(noise.clip(0, 255).astype(np.uint8), "RGB")
 
 
+def pasted_found(result: PhotoAnalysis, pasted: list[tuple[int, int, int, int]]) -> int:
+    """How many pasted faces hold the centre of a face the scan found."""
+    centres = [((f.box[1] + f.box[3]) / 2, (f.box[0] + f.box[2]) / 2) for f in result.faces]
+    return sum(
+        any(left <= x <= right and top <= y <= bottom for x, y in centres)
+        for top, right, bottom, left in pasted
+    )
+
+
 def _small_faces_only(faces: Path, target: Path) -> list[tuple[int, int, int, int]]:
     """Four 250 px portraits on a large plain photo (a phone's 15 MP); their boxes.
 
@@ -85,9 +94,7 @@ def test_a_large_photo_holding_only_small_faces_has_them_all_found(faces: Path, 
     sides = [f.side for f in result.faces]
     coarse = coarse_scale(4800, HOG)
     assert len(result.faces) == 4 and max(sides) * coarse < HOG_WINDOW, (sides, coarse)
-    centres = [((f.box[1] + f.box[3]) / 2, (f.box[0] + f.box[2]) / 2) for f in result.faces]
-    for top, right, bottom, left in pasted:
-        assert any(left <= x <= right and top <= y <= bottom for x, y in centres)
+    assert pasted_found(result, pasted) == len(pasted), [f.box for f in result.faces]
 
 
 def test_a_group_photos_far_faces_are_found_by_the_finer_bands(faces: Path, tmp_path: Path):
@@ -183,14 +190,9 @@ def test_small_faces_beside_a_large_one_in_a_web_sized_photo_are_found(faces: Pa
     coarse_only = analyze_photo(path, HOG.replace(refine_small_faces=False))
     planned = analyze_photo(path, HOG)
 
-    def far_found(result) -> int:
-        centres = [((f.box[1] + f.box[3]) / 2, (f.box[0] + f.box[2]) / 2) for f in result.faces]
-        return sum(
-            any(left <= x <= right and top <= y <= bottom for x, y in centres)
-            for top, right, bottom, left in pasted
-        )
-
     assert len(boxes) == 3, f"the naive loop finds the near face and the 2 far ones: {boxes}"
-    assert far_found(coarse_only) < 2, "the coarse pass alone should not see both far faces"
-    assert far_found(planned) == 2, [f.box for f in planned.faces]
+    assert pasted_found(coarse_only, pasted) < 2, (
+        "the coarse pass alone should not see both far faces"
+    )
+    assert pasted_found(planned, pasted) == 2, [f.box for f in planned.faces]
     assert all(any(iou(tuple(b), f.box) >= 0.5 for f in planned.faces) for b in boxes)
