@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -25,6 +24,7 @@ from album.config import Settings, default_workers
 from album.info import collect_info
 from album.store.settings import MAX_MIN_GROUP
 from album.ui.backend import Backend
+from album.ui.file_dialogs import choose_new_file
 
 LIBRARY_KEY = "library"
 WORKERS_KEY = "workers"
@@ -113,9 +113,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Library file", self.library.text(), "album library (*.db)"
-        )
+        path = choose_new_file(self, "Library file", self.library.text(), "album library (*.db)")
         if path:
             self.library.setText(path)
 

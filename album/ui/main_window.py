@@ -11,7 +11,6 @@ import os
 from PySide6.QtCore import QByteArray, QSize, QStandardPaths, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -27,6 +26,7 @@ from album.store import photos as photo_rows
 from album.store.library import Library
 from album.ui.backend import Backend
 from album.ui.dialogs import AboutDialog, SettingsDialog, app_settings
+from album.ui.file_dialogs import choose_folder
 from album.ui.folders_view import FoldersView
 from album.ui.keyboard import KeyboardDialog
 from album.ui.people_view import PeopleView
@@ -349,7 +349,7 @@ class MainWindow(QMainWindow):
     # -- adding photos ---------------------------------------------------------------------
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos", start_folder())
+        folder = choose_folder(self, "Add a folder of photos", start_folder())
         if folder:
             app_settings().setValue(LAST_FOLDER_KEY, os.path.dirname(os.path.abspath(folder)))
             self.add_paths([folder])
