@@ -4,19 +4,128 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing.util
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from PySide6.QtCore import QSettings
+
+from album.config import LIBRARY_ENV
+from album.ui.single_instance import server_name
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parent.parent
+# The user's own folders, read before any fixture moves them: tests check they stay clear.
+REAL_HOME = Path.home()
+REAL_TEMP = Path(tempfile.gettempdir())
+# Bytes in a Unix socket's path, its closing NUL included (sockaddr_un.sun_path).
+SOCKET_PATH_MAX = 108 if sys.platform.startswith("linux") else 104
+
+
+@dataclass(frozen=True)
+class OwnFolders:
+    """The HOME, XDG and temporary folders one test (or the session) runs with."""
+
+    home: Path
+    config: Path
+    data: Path
+    cache: Path
+    state: Path
+    runtime: Path
+    tmp: Path
+
+    def holds(self, path: Path) -> bool:
+        """Whether `path` is one of these folders or inside one, for tests that list theirs."""
+        return any(path.is_relative_to(folder) for folder in vars(self).values())
+
+
+def socket_fits(folder: Path) -> bool:
+    """Whether album's single-instance socket can live in `folder` (Windows: a pipe name)."""
+    if os.name == "nt":
+        return True
+    return len(os.fsencode(folder / server_name(str(folder)))) < SOCKET_PATH_MAX
+
+
+def _own_folders(root: Path, mp: pytest.MonkeyPatch, *, short_tmp: bool) -> OwnFolders:
+    """Fresh folders under `root` and the environment pointed at them, so that album, Qt and
+    every subprocess a test starts find no trace of the user's album, nor leave one.
+
+    Hidden names: a test that scans `root` as a photo folder skips them, and they cannot clash
+    with folders a test makes itself."""
+    tmp = root / ".tmp"
+    if short_tmp and not socket_fits(tmp):
+        # Too deep for single_instance's socket: a fresh short folder in the real temp folder.
+        tmp = Path(tempfile.mkdtemp(prefix="album-test-", dir=REAL_TEMP))
+    own = OwnFolders(
+        home=root / ".home",
+        config=root / ".config",
+        data=root / ".data",
+        cache=root / ".cache",
+        state=root / ".state",
+        runtime=root / ".runtime",
+        tmp=tmp,
+    )
+    for folder in (own.home, own.config, own.data, own.cache, own.state, own.tmp):
+        folder.mkdir(parents=True, exist_ok=True)
+    own.runtime.mkdir(mode=0o700, exist_ok=True)
+    own.runtime.chmod(0o700)  # Qt and the XDG spec refuse a runtime folder others can read
+    for name, folder in (
+        ("HOME", own.home),
+        ("XDG_CONFIG_HOME", own.config),
+        ("XDG_DATA_HOME", own.data),
+        ("XDG_CACHE_HOME", own.cache),
+        ("XDG_STATE_HOME", own.state),
+        ("XDG_RUNTIME_DIR", own.runtime),
+        ("TMPDIR", own.tmp),  # Python's tempfile and Qt's QDir.tempPath() on Unix
+        ("TEMP", own.tmp),  # the same on Windows
+        ("TMP", own.tmp),
+    ):
+        mp.setenv(name, str(folder))
+    mp.delenv(LIBRARY_ENV, raising=False)
+    mp.setattr(tempfile, "tempdir", None)  # tempfile caches its folder: make it look again
+    _qt_settings_in(own.config)
+    return own
+
+
+def _qt_settings_in(config: Path) -> None:
+    """QSettings reads XDG_CONFIG_HOME once per process and caches it: point it by hand."""
+    for settings_format in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(settings_format, QSettings.Scope.UserScope, str(config))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnFolders]:
+    """Own folders for session- and module-scoped fixtures, which start before any test's."""
+    root = tmp_path_factory.mktemp("session-folders")  # pytest's base folder exists from here on
+    with pytest.MonkeyPatch.context() as mp:
+        own = _own_folders(root, mp, short_tmp=False)
+        # multiprocessing makes one temporary folder per process, on first use, and removes it
+        # at exit: here, not in a test's folder that may be gone by then.
+        multiprocessing.util.get_temp_dir()
+        yield own
+
+
+@pytest.fixture(autouse=True)
+def own_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session_folders: OwnFolders
+) -> Iterator[OwnFolders]:
+    """Each test's own HOME, XDG and temporary folders, under its tmp_path."""
+    own = _own_folders(tmp_path, monkeypatch, short_tmp=True)
+    yield own
+    _qt_settings_in(session_folders.config)
+    if not own.tmp.is_relative_to(tmp_path):  # the short one in the real temporary folder
+        shutil.rmtree(own.tmp, ignore_errors=True)
+
 
 # The inverse of what each EXIF orientation asks a viewer to do: stored = inverse(upright).
 STORE_AS = {
