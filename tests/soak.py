@@ -26,8 +26,8 @@ import random
 import shutil
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -215,6 +215,18 @@ class Soak:
         self.typed.update(saved)
         self.log += [f"naming {name} failed: {text}" for text in failed]
 
+    def name_several(self) -> None:
+        """A few namings in a row, as someone going through the People grid does."""
+        for _ in range(self.random.randint(2, 4)):
+            self.name_someone()
+
+    def browse(self) -> None:
+        """Going through the pages: each reloads what it shows from the library."""
+        window = self._window()
+        for page in self.random.sample(["Photos", "People", "Review", "Folders"], 3):
+            window.show_page(page)
+            self.qtbot.wait(150)
+
     def read_people(self) -> None:
         """`album people` from another process, while the window works."""
         self._album("people", "--all")
@@ -250,7 +262,9 @@ class Soak:
         ("drop_folder", 2),
         ("folder_from_dialog", 2),
         ("regroup", 3),
-        ("name_someone", 3),
+        ("name_someone", 2),
+        ("name_several", 2),
+        ("browse", 2),
         ("read_people", 2),
         ("second_launch", 2),
         ("reopen", 1),
@@ -364,13 +378,16 @@ class Soak:
         return self._child([sys.executable, "-c", code, *args])
 
     def _child(self, command: list[str]) -> str:
-        """Another process, with the window's event loop running meanwhile (as in life)."""
+        """Another process, with the window's event loop running meanwhile (as in life). Its
+        output is read as it comes (a full pipe would stop it)."""
         process = subprocess.Popen(
             command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-        wait: Callable[[], bool] = lambda: process.poll() is not None  # noqa: E731
-        self.qtbot.waitUntil(wait, timeout=CHILD_TIMEOUT * 1000)
-        out, err = process.communicate()
+        said: list[tuple[str, str]] = []
+        reader = threading.Thread(target=lambda: said.append(process.communicate()), daemon=True)
+        reader.start()
+        self.qtbot.waitUntil(lambda: bool(said), timeout=CHILD_TIMEOUT * 1000)
+        out, err = said[0]
         if process.returncode != 0:
             self.tally.problems.append(f"{' '.join(command[2:4])}: {err.strip()[-500:]}")
         return out

@@ -27,12 +27,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from album.people.update import update_people
+    from album.store import damage
     from album.store.check import check, clear_unreadable
     from album.store.library import Library
+    from album.store.recovery import recover
 
     path = library_path(args)
     if not path.exists():
         raise CommandError(f"there is no library at {path}")
+    if damage.pending(path) is not None:
+        # A window saw the library fail: the check that note asks for, restore included.
+        report = recover(path)
+        print("\n".join(report.lines()))
+        if not report.sound:
+            raise CommandError("the library could not be made sound (see above)")
     with Library.open(path) as library:
         lines = [f"Library: {library.path}"]
         lines += [f"Warning: {w}" for w in library.warnings]
@@ -44,7 +52,12 @@ def run(args: argparse.Namespace) -> int:
             lines.append("Integrity check: ok")
         if not report.ok:
             print("\n".join(lines))
-            raise CommandError(_damaged(library, report.remaining))
+            library.close()
+            restored = recover(path)
+            print("\n".join(restored.lines()))
+            if not restored.sound:
+                raise CommandError(_damaged(library, report.remaining))
+            return 0
         lines += [f"Repaired: {text}" for text in report.repaired] or ["Nothing to repair."]
         if report.reanalyze:
             lines.append(_reanalyze(library, report.reanalyze))
@@ -91,8 +104,7 @@ def _damaged(library: Library, problems: list[str]) -> str:
 
     found = backup.backups(library.path)
     advice = (
-        f"the newest backup is {found[-1]}: quit album and copy it over {library.path} "
-        "to go back to it"
+        f"no backup could be restored either; the backups are in {found[-1].parent}"
         if found
         else "there is no backup to go back to"
     )

@@ -33,7 +33,7 @@ from album.faces.engine import resolve_detector
 from album.scan.plan import FileCounts, Plan, make_plan
 from album.scan.pool import local_pool, stop_now, warm_up
 from album.scan.writer import Committed, Writer
-from album.store import photos
+from album.store import photos, scan_queue
 from album.store.library import Library
 
 IN_FLIGHT_PER_WORKER = 2
@@ -172,9 +172,9 @@ class Scanner:
                 # A first scan of a folder: start the workers while it is walked.
                 self._early = _EarlyStart(self._executor_factory, self.settings)
             try:
-                for root in roots:
-                    if Path(root).is_dir():
-                        photos.add_root(library, str(Path(root).absolute()))
+                # Folders become library folders, and stay marked as still to scan until this
+                # scan runs to its end: one killed or cancelled is carried on by the next start.
+                scan_queue.record(library, [str(Path(r).absolute()) for r in roots])
                 plan = make_plan(
                     library,
                     [str(r) for r in roots],
@@ -194,6 +194,9 @@ class Scanner:
         else:
             self._release_early()
         report.cancelled = self.cancelled
+        if not report.cancelled:
+            with Library.open(self.library_path, scheduled_backup=False) as library:
+                scan_queue.finish(library, [str(Path(r).absolute()) for r in roots])
         report.seconds = time.monotonic() - started
         self._progress.phase = "finished"
         self._progress.elapsed = report.seconds

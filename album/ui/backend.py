@@ -23,13 +23,18 @@ from album.people.update import UpdateReport, update_people
 from album.scan.pool import WarmPool
 from album.scan.runner import Scanner, ScanProgress, ScanReport
 from album.scan.writer import Committed
-from album.store import photos
+from album.store import damage, locks, photos, recovery, scan_queue
 from album.store import settings as stored_settings
 from album.store.library import Library
 from album.terminal import counted
 from album.ui.jobs import Jobs, thread_library
 
 PEOPLE_REFRESH_SECONDS = 8.0
+LOCK_WATCH_MS = 2000
+LOST_LOCK = (
+    "album lost its lock on the library (something in this process opened the library's "
+    "file outside SQLite), so another program could damage it"
+)
 REGROUP_POLL_MS = 100
 
 
@@ -42,12 +47,18 @@ class Backend(QObject):
     scan_finished = Signal(object)  # ScanReport
     regroup_progress = Signal(str, int)  # stage (a key of regroup.STAGES), faces it works on
     regroup_finished = Signal(str)  # "done", "cancelled" or "failed"
+    damaged = Signal(str)  # the library failed: album stopped writing (said until closed)
     _progress_from_thread = Signal(object)
     _commit_from_thread = Signal(object)
 
     def __init__(self, library_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.library_path = Path(library_path).absolute()
+        # An earlier session saw the library fail: check it (restore it if it must be)
+        # before anything else opens it, and keep the report for the window to show.
+        self.recovery: list[str] = []
+        if damage.pending(self.library_path) is not None:
+            self.recovery = recovery.recover(self.library_path).lines()
         # Create and migrate up front; the day's backup waits for the window (`back_up`).
         with Library.open(self.library_path, scheduled_backup=False) as library:
             self.settings = stored_settings.load(library)
@@ -56,6 +67,13 @@ class Backend(QObject):
             self.warnings = list(library.warnings)  # e.g. a library on a network share
         self.jobs = Jobs(self)
         self.jobs.failed.connect(self.error)
+        self.jobs.damaged.connect(self.library_damaged)
+        self.stopped: str | None = None  # why album stopped writing (the library failed)
+        # POSIX drops a process's locks when anything in it closes the library's file: the
+        # window looks every few seconds that its own still hold (album.store.locks).
+        self._lock_watch = QTimer(self, interval=LOCK_WATCH_MS)
+        self._lock_watch.timeout.connect(self._watch_lock)
+        self._lock_watch.start()
         self._scanner: Scanner | None = None
         self._scan_pool_busy = False
         self._last_people_update = 0.0
@@ -187,6 +205,9 @@ class Backend(QObject):
         """Start scanning; False when a scan is already running (the paths are queued then)."""
         if self._scanner is not None:
             return False
+        if self.stopped is not None:
+            self.damaged.emit(self._stopped_message())
+            return True  # not queued either: nothing is written until album starts again
         self._scanner = Scanner(
             self.library_path,
             self.settings,
@@ -200,6 +221,17 @@ class Backend(QObject):
         self.jobs.read(lambda: scanner.run(paths), self._scan_done, self._scan_failed)
         self.message.emit("Scanning…")
         return True
+
+    def remember(self, paths: list[str]) -> None:
+        """Record folders the window was given but cannot scan yet (a scan is running), on
+        the write thread at once: if the window closes before their turn, the next start
+        scans them. (A scan that starts at once records its own folders first thing.)"""
+        path = self.library_path
+        self.jobs.write(lambda: scan_queue.record(thread_library(path), paths))
+
+    def still_to_scan(self, on_done: Callable[[scan_queue.Resume], None]) -> None:
+        """What an interrupted scan (a closed window, a crash) or an unreached queue left."""
+        self.query(scan_queue.to_resume, on_done)
 
     def pause_scan(self) -> None:
         if self._scanner is not None:
@@ -241,6 +273,8 @@ class Backend(QObject):
         self.error.emit(f"The scan stopped: {text}")
 
     def _update_people(self, *, recluster: bool, tell: bool = False) -> None:
+        if self.stopped is not None:
+            return
         if self._people_update_queued:
             if not self._regroup_timer.isActive():  # busy: look again once it is done
                 self._regroup_timer.start(int(PEOPLE_REFRESH_SECONDS * 1000))
@@ -345,7 +379,12 @@ class Backend(QObject):
             self.message.emit(f"Removed {root} from the library ({counted(removed, 'photo')})")
             self.changed.emit()
 
-        self.jobs.write(lambda: photos.remove_root(thread_library(path), root), done)
+        def remove() -> int:
+            library = thread_library(path)
+            scan_queue.finish(library, [root])  # a removed folder is not carried on later
+            return photos.remove_root(library, root)
+
+        self.jobs.write(remove, done)
 
     # -- settings --------------------------------------------------------------------------
 
@@ -370,7 +409,54 @@ class Backend(QObject):
         self.jobs.write(lambda: stored_settings.save_min_group_size(thread_library(path), size))
         self._update_people(recluster=True)
 
+    # -- damage ----------------------------------------------------------------------------
+
+    def library_damaged(self, text: str) -> None:
+        """The library reported an I/O or corruption error: every writer stops at once, a
+        copy of the library as it is now is kept, a note tells the next start to check it,
+        and the window says all of that until it closes."""
+        if self.stopped is not None:
+            return
+        self.stopped = text
+        self.jobs.stop_writing(text)
+        self._lock_watch.stop()
+        self._regroup_timer.stop()
+        self.cancel_scan()
+        self.cancel_regroup()
+        self.damaged.emit(self._stopped_message())
+        path = self.library_path
+
+        def kept(note: damage.DamageNote) -> None:
+            self.damaged.emit(self._stopped_message(note))
+
+        self.jobs.read(lambda: damage.record(path, text), kept, lambda _t: None)
+
+    def _stopped_message(self, note: damage.DamageNote | None = None) -> str:
+        if note is None:
+            copy = "album is keeping a copy of it as it is now"
+        elif note.copy:
+            copy = f"a copy of it as it was is kept at {note.copy}"
+        else:
+            copy = f"a copy could not be kept ({note.copy_error}); nothing was deleted"
+        return (
+            f"The library reported a problem: {self.stopped}. album stopped writing to it "
+            f"to lose nothing more; {copy}. Close album and start it again: it will check "
+            "the library, restore it from the newest good backup if it must, and scan again "
+            "what the backup lacks."
+        )
+
+    def _watch_lock(self) -> None:
+        path = self.library_path
+
+        def seen(lost: bool) -> None:
+            if lost:
+                self.library_damaged(LOST_LOCK)
+
+        if self.stopped is None and not self.jobs.closed:
+            self.jobs.read(lambda: locks.lost_lock(path), seen, lambda _t: None)
+
     def shutdown(self) -> None:
+        self._lock_watch.stop()
         self.cancel_scan()
         self.cancel_regroup()
         self._regroup_poll.stop()
@@ -394,6 +480,18 @@ def scan_message(report: ScanReport) -> str:
         f"Scan finished: {counted(report.analyzed, 'photo')} analyzed, "
         f"{counted(report.faces, 'face')} found{failed}"
     )
+
+
+def resume_message(resume: scan_queue.Resume) -> str:
+    """The status line when the window starts and carries on with a scan that stopped: the
+    photos it had listed but not analyzed, then the folders it never reached."""
+    parts = []
+    if resume.photos:
+        parts.append(f"{counted(resume.photos, 'photo')} still to scan")
+    if resume.folders:
+        folders = counted(resume.folders, "folder")
+        parts.append(f"{folders} not looked at yet" if parts else f"{folders} still to scan")
+    return ", and ".join(parts or ["Still to scan"]) + ": carrying on where the last scan stopped"
 
 
 class _Stepped:

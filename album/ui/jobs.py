@@ -20,8 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
+from album.store.damage import is_damage
 from album.store.library import Library
 
 _local = threading.local()
@@ -53,7 +54,7 @@ class _Task(QRunnable):
             value = self._fn()
         except Exception as exc:  # shown to the user; the traceback helps a bug report
             traceback.print_exc()
-            self._failed.emit(self._number, str(exc) or type(exc).__name__)
+            self._failed.emit(self._number, str(exc) or type(exc).__name__, is_damage(exc))
         else:
             self._done.emit(self._number, value)
         finally:
@@ -64,8 +65,11 @@ class Jobs(QObject):
     """Background work for the window: `read` for queries and pictures, `write` for edits."""
 
     failed = Signal(str)  # a job without its own error handler failed
+    # The library reported an I/O or corruption error: never a passing message (see
+    # album.store.damage). Said once; every write after it is refused.
+    damaged = Signal(str)
     _finished = Signal(int, object)
-    _crashed = Signal(int, str)
+    _crashed = Signal(int, str, bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -76,6 +80,7 @@ class Jobs(QObject):
         self._callbacks: dict[int, tuple[Done | None, Failed | None]] = {}
         self._numbers = itertools.count(1)
         self.closed = False  # the window went away: results are dropped, not delivered
+        self.stopped: str | None = None  # why writing stopped (the library is damaged)
         self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self._crashed.connect(self._report, Qt.ConnectionType.QueuedConnection)
 
@@ -87,7 +92,18 @@ class Jobs(QObject):
     def write(
         self, fn: Callable[[], Any], on_done: Done | None = None, on_failed: Failed | None = None
     ) -> None:
+        if self.stopped is not None:
+            refusal = f"album stopped writing to the library: {self.stopped}"
+            if on_failed is not None:
+                QTimer.singleShot(0, lambda: on_failed(refusal))
+            return
         self._start(self._write, fn, on_done, on_failed)
+
+    def stop_writing(self, why: str) -> None:
+        """No write starts from now on (the ones running finish or fail on their own)."""
+        if self.stopped is None:
+            self.stopped = why
+            self._write.clear()  # queued edits never start
 
     def _start(
         self,
@@ -106,11 +122,13 @@ class Jobs(QObject):
         if on_done is not None and not self.closed:
             on_done(value)
 
-    @Slot(int, str)
-    def _report(self, number: int, message: str) -> None:
+    @Slot(int, str, bool)
+    def _report(self, number: int, message: str, damage: bool) -> None:
         _, on_failed = self._callbacks.pop(number, (None, None))
         if self.closed:
             return  # the window is gone: nobody to tell
+        if damage:
+            self.damaged.emit(message)
         if on_failed is not None:
             on_failed(message)
         else:

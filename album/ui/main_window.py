@@ -9,7 +9,14 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QByteArray, QSize, QStandardPaths, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -24,7 +31,9 @@ from PySide6.QtWidgets import (
 
 from album.store import photos as photo_rows
 from album.store.library import Library
-from album.ui.backend import Backend
+from album.store.scan_queue import Resume
+from album.ui.backend import Backend, resume_message
+from album.ui.damage_banner import DamageBanner
 from album.ui.dialogs import AboutDialog, SettingsDialog, app_settings
 from album.ui.file_dialogs import choose_folder
 from album.ui.folders_view import FoldersView
@@ -100,6 +109,7 @@ class MainWindow(QMainWindow):
         self._queued: list[str] = []
         self._stale: set[str] = set(PAGES)
         self._has_photos = False
+        self._looked_for_unfinished = False  # once per window, when it is first shown
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
@@ -134,6 +144,8 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.warning)
+        self.banner = DamageBanner()
+        column.addWidget(self.banner)
         column.addWidget(self.pages, 1)
 
         central = QWidget()
@@ -164,6 +176,9 @@ class MainWindow(QMainWindow):
         backend.changed.connect(self._changed)
         backend.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         backend.error.connect(self.show_error)
+        backend.damaged.connect(self.banner.show_damage)
+        self.thumbnails.damaged.connect(backend.library_damaged)
+        self.banner.show_report(backend.recovery)
         backend.history.connect(self._history)
         backend.scan_finished.connect(self._scan_finished)
         backend.refresh_history()
@@ -360,6 +375,7 @@ class MainWindow(QMainWindow):
         if not paths:
             return
         if not self.backend.scan(paths):
+            self.backend.remember(paths)  # recorded now: closing before its turn loses nothing
             self._queued.extend(p for p in paths if p not in self._queued)
             self.statusBar().showMessage("Added; it will be scanned after the current scan", 6000)
             return
@@ -380,6 +396,15 @@ class MainWindow(QMainWindow):
             return photo_rows.roots(library)
 
         self.backend.query(roots, self.add_paths)
+
+    def _carry_on(self, resume: Resume) -> None:
+        """A scan that stopped before its end (the window closed, album crashed, folders still
+        waiting their turn) carries on by itself when the window starts. A scan the user
+        cancelled is not restarted in that session, only at the next start."""
+        if not resume.paths:
+            return
+        self.add_paths(resume.paths)
+        self.statusBar().showMessage(resume_message(resume), 15000)
 
     def _scan_finished(self, _report: object) -> None:
         self._changed()
@@ -404,6 +429,12 @@ class MainWindow(QMainWindow):
 
     def show_error(self, text: str) -> None:
         self.statusBar().showMessage(f"⚠ {text}", 15000)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._looked_for_unfinished:  # once the window is on screen, not before
+            self._looked_for_unfinished = True
+            self.backend.still_to_scan(self._carry_on)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         app_settings().setValue(GEOMETRY_KEY, self.saveGeometry())

@@ -15,6 +15,14 @@ QLabel#dim {{ color: #6b6b70; }}
 QLabel#warning {{
     background: #fff4d6; color: #5c4400; border-bottom: 1px solid #e8c96a; padding: 8px 12px;
 }}
+QFrame#damage[kind="damage"] {{
+    background: #fde2e1; border-bottom: 1px solid #e39a96;
+}}
+QFrame#damage[kind="damage"] QLabel {{ color: #6b1410; font-weight: 600; }}
+QFrame#damage[kind="report"] {{
+    background: #e4f1e4; border-bottom: 1px solid #9cc79c;
+}}
+QFrame#damage[kind="report"] QLabel {{ color: #1f4d1f; }}
 QLabel#picture {{ background: #e4e4e8; border-radius: 10px; }}
 QLabel#empty {{ font-size: 22px; font-weight: 600; color: #3a3a3e; }}
 QPushButton {{

@@ -13,6 +13,7 @@ bytes, not their count: a face crop's pixmap is 100 KB, a photo's 400 KB.
 from __future__ import annotations
 
 import threading
+import traceback
 from collections import OrderedDict
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import QAbstractItemView
 from album.config import Settings
 from album.faces.crops import face_crop
 from album.imaging import PhotoError, thumbnail_jpeg
+from album.store.damage import is_damage
 from album.ui.jobs import thread_library
 
 CACHE_BYTES = 96 * 1024 * 1024
@@ -34,6 +36,7 @@ Key = tuple[str, int]  # ("face", face id) or ("photo", photo id)
 
 class _Loaded(QObject):
     loaded = Signal(object, object)  # key, QImage or None
+    damaged = Signal(str)  # reading a face's crop met a damaged library
 
 
 class _Take(QRunnable):
@@ -62,6 +65,7 @@ class _Take(QRunnable):
 
 class Thumbnails(QObject):
     ready = Signal(str, int)  # kind, id: a picture asked for earlier is now available
+    damaged = Signal(str)  # the library failed while a picture was read (album.store.damage)
 
     def __init__(self, library_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +87,7 @@ class Thumbnails(QObject):
         self._pool.setMaxThreadCount(WORKERS)
         self._signals = _Loaded(self)
         self._signals.loaded.connect(self._store)
+        self._signals.damaged.connect(self.damaged)
         self.dropped = 0  # requests dropped because their tile left the screen
 
     def face(self, face_id: int | None) -> QPixmap | None:
@@ -136,6 +141,12 @@ class Thumbnails(QObject):
             else:
                 data = thumbnail_jpeg(path or "", PHOTO_SIDE)
         except (PhotoError, OSError):
+            return None
+        except Exception as exc:  # a worker that raised would stop taking requests for good
+            if is_damage(exc):
+                self._signals.damaged.emit(str(exc))
+            else:
+                traceback.print_exc()  # a bug: shown, and the other pictures still come
             return None
         if not data:
             return None
