@@ -22,7 +22,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget  # noqa: E402
 
 from album.people.service import PeopleService  # noqa: E402
@@ -231,8 +231,50 @@ def main() -> None:
         about.show()
         shot(about, "14-about")
         about.reject()
-        window.close()
+        folder_dialog(window)
+        damaged_then_checked(window)
         pump(0.5)
+
+
+def folder_dialog(window: MainWindow) -> None:
+    """Ctrl+O: Qt's own folder dialog, with icons that come from names alone (it never opens
+    a file it lists: issue 18), opened beside the library."""
+    taken: list[bool] = []
+
+    def take() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(50, take)
+            return
+        dialog.setDirectory(str(window.backend.library_path.parent))
+        pump(1.0)
+        dialog.grab().save(str(OUT / "17-add-folder-dialog.png"))
+        print("wrote docs/screenshots/17-add-folder-dialog.png")
+        taken.append(True)
+        dialog.reject()
+
+    QTimer.singleShot(0, take)
+    window.choose_folder()
+
+
+def damaged_then_checked(window: MainWindow) -> None:
+    """What the trial's lost work looks like now: something in the window's process opens the
+    library's file outside SQLite, its locks go, the window notices, stops writing and says
+    so; the next start checks the library and says what it found."""
+    library = window.backend.library_path
+    with open(library, "rb") as handle:  # the fault, done on purpose
+        handle.read(100)
+    wait_for(lambda: window.banner.isVisible(), 30)
+    wait_for(lambda: "kept at" in window.banner.text.text(), 30)
+    shot(window, "18-library-problem")
+    window.close()
+    pump(0.5)
+    window = create_window(library)
+    window.resize(*SIZE)
+    window.show()
+    wait_for(lambda: window.banner.isVisible(), 30)
+    shot(window, "19-checked-after-a-problem")
+    window.close()
 
 
 def regroup_in_progress(window: MainWindow) -> None:

@@ -71,7 +71,11 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def user_env(home: Path) -> dict[str, str]:
     """The environment of a user who never saw the venv."""
     dropped = {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP", "ALBUM_LIBRARY"}
-    env = {k: v for k, v in os.environ.items() if k not in dropped and not k.startswith("UV_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in dropped and not k.startswith(("UV_", "XDG_"))  # XDG: from `home` below
+    }
     venv_bins = {str(REPO / ".venv" / "bin"), str(Path(sys.executable).parent)}
     path = [p for p in env.get("PATH", "").split(os.pathsep) if p and p not in venv_bins]
     env["PATH"] = os.pathsep.join(path or ["/usr/bin", "/bin"])

@@ -7,10 +7,15 @@ holds the library while a scan and a regroup run and other processes read it.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO
 from tests.soak import Soak
 
 # raise(): the second launch brings the offscreen window to the front.
@@ -52,3 +57,25 @@ def test_a_busy_window_loses_nothing_and_keeps_the_library_sound(
     assert not tally.problems, "\n".join([*tally.problems, "", *soak.log])
     assert tally.checks >= 10
     assert soak.seen.faces, "the soak must have analyzed faces to lose"
+
+
+def test_the_soak_on_a_real_x_server(tmp_path: Path):
+    """The same window on Xvfb with a window manager (xcb, as on a desktop): what offscreen
+    hides (focus, the X11 libraries, a real file dialog's event loop) is in play here."""
+    missing = [tool for tool in ("Xvfb",) if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"no real X server here: install {', '.join(missing)} (apt-get install xvfb)")
+    soak = ["benchmarks.library_soak", "--x11", "--minutes", "0.75", "--seed", "3"]
+    result = subprocess.run(
+        [sys.executable, "-m", *soak, "--workdir", str(tmp_path / "soak")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")},
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "| problems (lost photos, faces, names; integrity; -wal/-shm; lock) | 0 |" in (
+        result.stdout
+    )
+    assert "| folder_from_dialog |" in result.stdout or "| drop_folder |" in result.stdout

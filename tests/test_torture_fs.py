@@ -21,7 +21,7 @@ from album.scan.pool import local_pool
 from album.scan.runner import Scanner
 from album.store.library import Library
 from album.terminal import summary
-from tests.conftest import album, copy_photos, export, photos_by_name
+from tests.conftest import REAL_TEMP, album, copy_photos, export, photos_by_name
 
 NOBODY = 65534
 
@@ -87,8 +87,9 @@ def test_loops_odd_names_and_long_paths(tmp_path: Path, lfw_people: dict[str, li
 
 @pytest.fixture
 def shared_tmp() -> Iterator[Path]:
-    """A folder another user can reach (pytest's tmp_path is private to root)."""
-    folder = Path(tempfile.mkdtemp(prefix="album-torture-"))
+    """A folder another user can reach (pytest's tmp_path, and the test's own temp folder
+    inside it, are private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="album-torture-", dir=REAL_TEMP))
     os.chmod(folder, 0o755)
     yield folder
     for path in [folder, *folder.rglob("*")]:

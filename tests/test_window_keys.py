@@ -348,8 +348,9 @@ def test_the_smaller_things_a_photographer_notices(
     qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
+    from PySide6.QtWidgets import QApplication, QLineEdit
 
+    from album.ui import main_window
     from album.ui.dialogs import AboutDialog, SettingsDialog
     from album.ui.main_window import start_folder
     from album.ui.person_page import ask_name
@@ -378,7 +379,7 @@ def test_the_smaller_things_a_photographer_notices(
         asked.append(folder)
         return str(chosen)
 
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", pick)
+    monkeypatch.setattr(main_window, "choose_folder", pick)
     monkeypatch.setattr(window, "add_paths", lambda paths: None)
     window.choose_folder()
     assert start_folder() == str(tmp_path)

@@ -164,8 +164,11 @@ def _copy(library_path: Path, partial: Path) -> None:
         library.close()
     conn = sqlite3.connect(partial, isolation_level=None)
     try:
-        conn.execute("PRAGMA journal_mode = OFF")
-        conn.execute("PRAGMA synchronous = OFF")
+        # main. only: without a schema name SQLite makes OFF the default of every database
+        # attached later too, the live library included (issue 18 asked; it only reads here,
+        # and its WAL file makes SQLite read it in WAL mode, but nothing should rest on that).
+        conn.execute("PRAGMA main.journal_mode = OFF")
+        conn.execute("PRAGMA main.synchronous = OFF")
         conn.execute("ATTACH DATABASE ? AS library", (str(library_path),))
         conn.execute("PRAGMA library.busy_timeout = 30000")
         conn.execute("BEGIN")
