@@ -198,6 +198,19 @@ def album(*args: str | Path, check: bool = True, env: dict | None = None, timeou
     return result
 
 
+def open_window(qtbot, library: Path):  # -> MainWindow (Qt loads only when a test calls it)
+    """The real window on a library, shown (offscreen) at a desktop's size, closed by qtbot."""
+    from album.ui.app import application, create_window
+
+    application()
+    window = create_window(library)
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
 def export(library: Path) -> dict:
     return json.loads(album("export", "--json", "--library", library).stdout)
 

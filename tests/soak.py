@@ -324,6 +324,8 @@ class Soak:
                     problems.append(f"library{suffix} vanished while the window is open")
             if lost_lock(self.library):
                 problems.append("the window's process lost its lock on the library")
+            if window.backend.stopped is not None:  # album itself saw the library fail
+                problems.append(f"the window stopped writing: {window.backend.stopped}")
         shown = (self._window_state() if window is not None else None) or State()
         integrity = self._python(INTEGRITY, str(self.library)).strip()
         if integrity != "ok":

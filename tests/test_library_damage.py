@@ -15,9 +15,7 @@ import pytest
 from album.store import backup, damage
 from album.store.library import Library
 from album.store.recovery import recover
-from album.ui.app import application, create_window
-from album.ui.main_window import MainWindow
-from tests.conftest import REPO, album, copy_photos, export
+from tests.conftest import REPO, album, copy_photos, export, open_window
 
 WAIT = 180_000
 
@@ -28,16 +26,6 @@ def photos(tmp_path: Path, lfw_people: dict[str, list[Path]]) -> Path:
     for name in ("Colin_Powell", "Serena_Williams"):
         copy_photos(lfw_people[name][:5], folder)
     return folder
-
-
-def open_window(qtbot, library: Path) -> MainWindow:
-    application()
-    window = create_window(library)
-    qtbot.addWidget(window)
-    window.resize(1200, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
 
 
 def close_in_another_process(library: Path) -> None:
@@ -71,7 +59,7 @@ def test_a_library_that_fails_under_the_window_stops_it_writing_and_it_says_so_u
     # process can take the -wal and -shm with it, and stops writing.
     with open(library, "rb") as handle:
         handle.read(100)
-    qtbot.waitUntil(window.banner.isVisible, timeout=10_000)
+    qtbot.waitUntil(window.banner.isVisible, timeout=20_000)
     close_in_another_process(library)
     said = window.banner.text.text()
     assert "stopped writing" in said and "start it again" in said

@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from album.ui.app import application, create_window
 from album.ui.main_window import MainWindow
-from tests.conftest import REPO, copy_photos
+from tests.conftest import REPO, copy_photos, open_window
 
 WAIT = 180_000  # ms: a real scan on a 2-core machine
 
@@ -29,16 +28,6 @@ WAIT = 180_000  # ms: a real scan on a 2-core machine
 def private_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The window's own settings (QSettings) go to a temporary folder, not the user's."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-
-
-def open_window(qtbot, library: Path) -> MainWindow:
-    application()
-    window = create_window(library)
-    qtbot.addWidget(window)
-    window.resize(1200, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
 
 
 def folder_of(lfw_people: dict[str, list[Path]], folder: Path, names: tuple[str, ...]) -> Path:
@@ -91,15 +80,21 @@ def scanned_to_the_end(window: MainWindow, library: Path, photos: int) -> bool:
     return not window.backend.scanning and done_and_total(library) == (photos, photos)
 
 
-def test_a_window_closed_mid_scan_says_what_is_left_and_carries_on(
-    qtbot, tmp_path: Path, lfw_people
-):
+def scanning_half_way(qtbot, tmp_path: Path, lfw_people) -> tuple[MainWindow, Path]:
+    """A window scanning two people's 12 photos, paused with at least one of them saved."""
     folder = folder_of(lfw_people, tmp_path / "Pictures", ("Colin_Powell", "Hugo_Chavez"))
     library = tmp_path / "library.db"
     window = open_window(qtbot, library)
     pause_half_way(window)
     window.add_paths([str(folder)])
     qtbot.waitUntil(lambda: done_and_total(library)[0] >= 1, timeout=WAIT)
+    return window, library
+
+
+def test_a_window_closed_mid_scan_says_what_is_left_and_carries_on(
+    qtbot, tmp_path: Path, lfw_people
+):
+    window, library = scanning_half_way(qtbot, tmp_path, lfw_people)
     window.close()  # the user closes the window half-way
     done, total = done_and_total(library)
     assert total == 12 and 0 < done < total
@@ -137,12 +132,7 @@ def test_a_folder_added_during_a_scan_is_kept_when_the_window_closes_first(
 def test_a_cancelled_scan_waits_for_the_next_start_not_for_this_session(
     qtbot, tmp_path: Path, lfw_people
 ):
-    folder = folder_of(lfw_people, tmp_path / "Pictures", ("Colin_Powell", "Hugo_Chavez"))
-    library = tmp_path / "library.db"
-    window = open_window(qtbot, library)
-    pause_half_way(window)
-    window.add_paths([str(folder)])
-    qtbot.waitUntil(lambda: done_and_total(library)[0] >= 1, timeout=WAIT)
+    window, library = scanning_half_way(qtbot, tmp_path, lfw_people)
     with qtbot.waitSignal(window.backend.scan_finished, timeout=WAIT):
         window.scan_bar.cancel.click()
     assert "the rest waits for the next scan" in status(window)

@@ -17,11 +17,10 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QLineEdit, QMessageBox
 
 from album.store import library as library_module
-from album.ui.app import application, create_window
 from album.ui.dialogs import SettingsDialog
 from album.ui.main_window import MainWindow
 from album.ui.viewer import FaceBox
-from tests.conftest import album, copy_photos, export, photos_by_name
+from tests.conftest import album, copy_photos, export, open_window, photos_by_name
 
 WAIT = 180_000  # ms: a real scan on a 2-core machine
 
@@ -65,16 +64,6 @@ def scanned_library(tmp_path_factory: pytest.TempPathFactory, photo_folder: Path
     library = tmp_path_factory.mktemp("window-lib") / "template.db"
     album("scan", photo_folder, "--library", library, "--workers", "2")
     return library
-
-
-def open_window(qtbot, library: Path) -> MainWindow:
-    application()
-    window = create_window(library)
-    qtbot.addWidget(window)
-    window.resize(1200, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
 
 
 @pytest.fixture

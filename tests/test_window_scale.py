@@ -25,6 +25,7 @@ from album.ui.app import application, create_window
 from album.ui.main_window import MainWindow
 from album.ui.thumbnails import WORKERS
 from benchmarks.library_builder import build_library, faces_root
+from tests.conftest import open_window
 
 PHOTOS = 3000
 WAIT = 120_000
@@ -53,12 +54,7 @@ def big_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def window(qtbot, big_template: Path, tmp_path: Path) -> MainWindow:
     library = tmp_path / "library.db"
     shutil.copy(big_template, library)
-    application()
-    window = create_window(library)
-    qtbot.addWidget(window)
-    window.resize(1200, 800)
-    window.show()
-    qtbot.waitExposed(window)
+    window = open_window(qtbot, library)
     qtbot.waitUntil(lambda: len(window.people.model.rows) > 100, timeout=WAIT)
     return window
 

@@ -109,6 +109,17 @@ def unchanged_since_last(library_path: Path, conn: sqlite3.Connection) -> bool:
         return False
 
 
+def stamped_name(where: Path, stem: str, suffix: str = "") -> Path:
+    """`STEM-YYYYmmdd-HHMMSS{suffix}.db` in `where`, numbered when one of that second exists."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = where / f"{stem}-{stamp}{suffix}.db"
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = where / f"{stem}-{stamp}{suffix}-{counter}.db"
+    return target
+
+
 def take(library_path: Path, *, reason: str, keep: int = BACKUPS_KEPT) -> Path:
     """A consistent copy of the live library (without its crops) in `backups/`, keeping only
     the newest `keep`. It reads through its own connection, so any thread may take one."""
@@ -116,12 +127,7 @@ def take(library_path: Path, *, reason: str, keep: int = BACKUPS_KEPT) -> Path:
     where.mkdir(mode=0o700, exist_ok=True)
     os.chmod(where, 0o700)
     _discard_partials(where, library_path)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    target = where / f"{library_path.stem}-{stamp}-{reason}.db"
-    counter = 1
-    while target.exists():
-        counter += 1
-        target = where / f"{library_path.stem}-{stamp}-{reason}-{counter}.db"
+    target = stamped_name(where, library_path.stem, f"-{reason}")
     # The pid (and thread) keeps two backups taken at the same moment out of each other's way.
     partial = target.with_name(f"{target.name}.{_maker()}{PARTIAL}")
     old_umask = os.umask(0o077)

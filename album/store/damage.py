@@ -19,6 +19,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from album.store.backup import stamped_name
+
 MARKER_SUFFIX = ".damaged"
 COPIES_FOLDER = "damaged"
 # SQLite's primary result codes that mean the file or the disk failed, not a busy or a bug.
@@ -102,12 +104,7 @@ def keep_copy(library_path: Path) -> Path:
     """A copy of every page SQLite can read now, in `damaged/` beside the library (0600)."""
     where = library_path.parent / COPIES_FOLDER
     where.mkdir(mode=0o700, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    target = where / f"{library_path.stem}-{stamp}.db"
-    counter = 1
-    while target.exists():
-        counter += 1
-        target = where / f"{library_path.stem}-{stamp}-{counter}.db"
+    target = stamped_name(where, library_path.stem)
     old_umask = os.umask(0o077)
     try:
         source = sqlite3.connect(f"{library_path.as_uri()}?mode=ro", uri=True, timeout=10)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from album.store import backup, damage, edits, scan_queue
 from album.store.library import BUSY_TIMEOUT_MS, Library
+from album.terminal import counted
 
 MAX_SHOWN = 20
 
@@ -82,9 +83,10 @@ class RecoveryReport:
                     f"{', '.join(self.names_lost[:MAX_SHOWN])}."
                 )
         if self.rescan:
+            count = len(self.rescan)
             said.append(
-                f"{len(self.rescan)} folders are scanned again to find any photo analyzed "
-                "since; their faces come back with them."
+                f"{counted(count, 'folder')} {'is' if count == 1 else 'are'} scanned again to "
+                "find any photo analyzed since; their faces come back with them."
             )
         if self.copy:
             said.append(f"The library as it was when the damage was seen is kept at {self.copy}.")

@@ -7,6 +7,8 @@ its signals. Edits go to the single write thread and are committed the moment th
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +32,7 @@ from album.terminal import counted
 from album.ui.jobs import Jobs, thread_library
 
 PEOPLE_REFRESH_SECONDS = 8.0
-LOCK_WATCH_MS = 2000
+LOCK_WATCH_SECONDS = 2.0
 LOST_LOCK = (
     "album lost its lock on the library (something in this process opened the library's "
     "file outside SQLite), so another program could damage it"
@@ -50,6 +52,7 @@ class Backend(QObject):
     damaged = Signal(str)  # the library failed: album stopped writing (said until closed)
     _progress_from_thread = Signal(object)
     _commit_from_thread = Signal(object)
+    _lock_lost = Signal()
 
     def __init__(self, library_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -71,9 +74,11 @@ class Backend(QObject):
         self.stopped: str | None = None  # why album stopped writing (the library failed)
         # POSIX drops a process's locks when anything in it closes the library's file: the
         # window looks every few seconds that its own still hold (album.store.locks).
-        self._lock_watch = QTimer(self, interval=LOCK_WATCH_MS)
-        self._lock_watch.timeout.connect(self._watch_lock)
-        self._lock_watch.start()
+        # A thread of its own: queued behind the read pool's jobs (a warm-up, a big query),
+        # the look came too late to stop anything.
+        self._lock_lost.connect(lambda: self.library_damaged(LOST_LOCK))
+        self._lock_watch = threading.Event()
+        threading.Thread(target=self._watch_lock, name="album-lock-watch", daemon=True).start()
         self._scanner: Scanner | None = None
         self._scan_pool_busy = False
         self._last_people_update = 0.0
@@ -419,7 +424,7 @@ class Backend(QObject):
             return
         self.stopped = text
         self.jobs.stop_writing(text)
-        self._lock_watch.stop()
+        self._lock_watch.set()
         self._regroup_timer.stop()
         self.cancel_scan()
         self.cancel_regroup()
@@ -439,24 +444,23 @@ class Backend(QObject):
         else:
             copy = f"a copy could not be kept ({note.copy_error}); nothing was deleted"
         return (
-            f"The library reported a problem: {self.stopped}. album stopped writing to it "
+            f"A problem with the library: {self.stopped}. album stopped writing to it "
             f"to lose nothing more; {copy}. Close album and start it again: it will check "
             "the library, restore it from the newest good backup if it must, and scan again "
             "what the backup lacks."
         )
 
     def _watch_lock(self) -> None:
+        """Every few seconds until the window closes or writing stops (reads /proc only)."""
         path = self.library_path
-
-        def seen(lost: bool) -> None:
-            if lost:
-                self.library_damaged(LOST_LOCK)
-
-        if self.stopped is None and not self.jobs.closed:
-            self.jobs.read(lambda: locks.lost_lock(path), seen, lambda _t: None)
+        while not self._lock_watch.wait(LOCK_WATCH_SECONDS):
+            if locks.lost_lock(path):
+                self._lock_watch.set()
+                with contextlib.suppress(RuntimeError):  # the window is already gone
+                    self._lock_lost.emit()
 
     def shutdown(self) -> None:
-        self._lock_watch.stop()
+        self._lock_watch.set()
         self.cancel_scan()
         self.cancel_regroup()
         self._regroup_poll.stop()
