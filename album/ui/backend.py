@@ -459,13 +459,15 @@ class Backend(QObject):
                 with contextlib.suppress(RuntimeError):  # the window is already gone
                     self._lock_lost.emit()
 
-    def shutdown(self) -> None:
+    def shutdown(self) -> bool:
+        """Stop everything; whether every job finished (their connections may be closed)."""
         self._lock_watch.set()
         self.cancel_scan()
         self.cancel_regroup()
         self._regroup_poll.stop()
-        self.jobs.close(10_000)
+        finished = self.jobs.close(10_000)
         self._pool.close()
+        return finished
 
 
 def scan_message(report: ScanReport) -> str:

@@ -25,20 +25,46 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, 
 from album.store.damage import is_damage
 from album.store.library import Library
 
-_local = threading.local()
-
 Done = Callable[[Any], None]
 Failed = Callable[[str], None]
 
+_libraries: dict[tuple[int, Path], Library] = {}
+_libraries_lock = threading.Lock()
+
 
 def thread_library(path: Path) -> Library:
-    """This worker thread's own connection to the library (SQLite connections are per thread)."""
-    cache: dict[Path, Library] = getattr(_local, "libraries", None) or {}
-    _local.libraries = cache
-    library = cache.get(path)
+    """This worker thread's own connection to the library, kept while the thread lives.
+
+    Not a `threading.local`: PySide gives each QRunnable.run a fresh Python thread state, so
+    such a cache held for one job only, and the garbage collector closed its connection later
+    on whatever thread it ran. The window's connections came and went at random, its lock on
+    the library with them. The pools' threads never expire (`keep_threads`), so a thread's
+    ident names one live thread for the window's lifetime; `close_thread_libraries` closes them
+    once the pools are done.
+    """
+    key = (threading.get_ident(), Path(path))
+    with _libraries_lock:
+        library = _libraries.get(key)
     if library is None:
-        library = cache[path] = Library.open(path, scheduled_backup=False)
+        library = Library.open(path, scheduled_backup=False)
+        with _libraries_lock:
+            _libraries[key] = library
     return library
+
+
+def close_thread_libraries(path: Path, threads: set[int]) -> None:
+    """Close these worker threads' connections to the library (their pools are done)."""
+    with _libraries_lock:
+        keys = [key for key in _libraries if key[1] == Path(path) and key[0] in threads]
+        closing = [_libraries.pop(key) for key in keys]
+    for library in closing:
+        library.close()
+
+
+def keep_threads(pool: QThreadPool) -> QThreadPool:
+    """A pool whose threads live as long as it does, each keeping its connection."""
+    pool.setExpiryTimeout(-1)
+    return pool
 
 
 class _Task(QRunnable):
@@ -48,8 +74,10 @@ class _Task(QRunnable):
         self._number = number
         self._done = jobs._finished
         self._failed = jobs._crashed
+        self._threads = jobs.threads
 
     def run(self) -> None:
+        self._threads.add(threading.get_ident())
         try:
             value = self._fn()
         except Exception as exc:  # shown to the user; the traceback helps a bug report
@@ -73,11 +101,12 @@ class Jobs(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._read = QThreadPool(self)
+        self._read = keep_threads(QThreadPool(self))
         self._read.setMaxThreadCount(3)
-        self._write = QThreadPool(self)
+        self._write = keep_threads(QThreadPool(self))
         self._write.setMaxThreadCount(1)
         self._callbacks: dict[int, tuple[Done | None, Failed | None]] = {}
+        self.threads: set[int] = set()  # whose connections `close_thread_libraries` closes
         self._numbers = itertools.count(1)
         self.closed = False  # the window went away: results are dropped, not delivered
         self.stopped: str | None = None  # why writing stopped (the library is damaged)

@@ -37,6 +37,7 @@ from album.ui.damage_banner import DamageBanner
 from album.ui.dialogs import AboutDialog, SettingsDialog, app_settings
 from album.ui.file_dialogs import choose_folder
 from album.ui.folders_view import FoldersView
+from album.ui.jobs import close_thread_libraries
 from album.ui.keyboard import KeyboardDialog
 from album.ui.people_view import PeopleView
 from album.ui.person_page import PersonPage
@@ -438,6 +439,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         app_settings().setValue(GEOMETRY_KEY, self.saveGeometry())
-        self.backend.shutdown()
-        self.thumbnails.wait(2000)
+        finished = self.backend.shutdown()
+        finished = self.thumbnails.wait(2000) and finished
+        if finished:  # else a thread still uses its connection: the process's exit closes it
+            threads = self.backend.jobs.threads | self.thumbnails.threads
+            close_thread_libraries(self.backend.library_path, threads)
         super().closeEvent(event)

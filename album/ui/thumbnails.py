@@ -25,7 +25,7 @@ from album.config import Settings
 from album.faces.crops import face_crop
 from album.imaging import PhotoError, thumbnail_jpeg
 from album.store.damage import is_damage
-from album.ui.jobs import thread_library
+from album.ui.jobs import keep_threads, thread_library
 
 CACHE_BYTES = 96 * 1024 * 1024
 PHOTO_SIDE = 320
@@ -48,6 +48,7 @@ class _Take(QRunnable):
 
     def run(self) -> None:
         owner = self._owner
+        owner.threads.add(threading.get_ident())
         while True:
             with owner._lock:
                 if not owner._stack:
@@ -83,7 +84,8 @@ class Thumbnails(QObject):
         self._stack: OrderedDict[Key, str | None] = OrderedDict()
         self._running = 0  # workers taking from the stack
         self._lock = threading.Lock()
-        self._pool = QThreadPool(self)
+        self._pool = keep_threads(QThreadPool(self))
+        self.threads: set[int] = set()  # whose connections `close_thread_libraries` closes
         self._pool.setMaxThreadCount(WORKERS)
         self._signals = _Loaded(self)
         self._signals.loaded.connect(self._store)
