@@ -60,21 +60,52 @@ class RowsModel(QAbstractListModel, Generic[Row]):
 
     def set_rows(self, rows: Sequence[Row]) -> None:
         new = list(rows)
-        if self.ids(new) == self.ids(self.rows):
+        new_ids, old_ids = self.ids(new), self.ids(self.rows)
+        if new_ids == old_ids:
             # The same people in the same places: repaint the rows whose contents changed,
             # no reset (a reset makes the view lay out every tile again).
-            contents = self._contents
-            before = self.rows if contents is None else map(contents, self.rows)
-            after = new if contents is None else map(contents, new)
-            changed = list(compress(count(), map(ne, before, after)))
-            self.rows = new
-            if changed:
-                self.dataChanged.emit(self.index(changed[0]), self.index(changed[-1]))
+            self._update_contents(new)
+            return
+        staying = set(new_ids)
+        kept = [i for i in old_ids if i in staying]
+        if kept and new_ids[: len(kept)] == kept:
+            self._remove_and_append(new, staying)
             return
         self.beginResetModel()
         self.rows = new
-        self._row_of = dict(zip(self.ids(new), range(len(new)), strict=True))
+        self._row_of = dict(zip(new_ids, range(len(new)), strict=True))
         self.endResetModel()
+
+    def _update_contents(self, new: list[Row]) -> None:
+        contents = self._contents
+        before = self.rows if contents is None else map(contents, self.rows)
+        after = new if contents is None else map(contents, new)
+        changed = list(compress(count(), map(ne, before, after)))
+        self.rows = new
+        if changed:
+            self.dataChanged.emit(self.index(changed[0]), self.index(changed[-1]))
+
+    def _remove_and_append(self, new: list[Row], staying: set[int]) -> None:
+        """The rows that stay keep their order: gone rows are removed and new ones appended
+        as such, not by a reset. A reset sends the view's current tile to the first one, so
+        F2 right after a scan's update renamed the first person, not the one clicked (issue
+        20); removals and insertions keep the current tile, the selection and an open editor
+        on the people they were on."""
+        gone = [row for row, row_id in enumerate(self.ids(self.rows)) if row_id not in staying]
+        while gone:  # contiguous runs, from the end, so the earlier rows keep their numbers
+            last = first = gone.pop()
+            while gone and gone[-1] == first - 1:
+                first = gone.pop()
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self.rows[first : last + 1]
+            self.endRemoveRows()
+        self._row_of = dict(zip(self.ids(self.rows), range(len(self.rows)), strict=True))
+        self._update_contents(new[: len(self.rows)])
+        if len(new) > len(self.rows):
+            self.beginInsertRows(QModelIndex(), len(self.rows), len(new) - 1)
+            self.rows = new
+            self._row_of = dict(zip(self.ids(new), range(len(new)), strict=True))
+            self.endInsertRows()
 
     def id_at(self, index: Index) -> int:
         return self.row_id(self.rows[index.row()])
@@ -157,11 +188,16 @@ class PeopleModel(RowsModel[PersonSummary]):
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
-        name = " ".join(str(value).split())
-        person = self.rows[index.row()]
-        if name and name != (person.name or ""):
-            self.rename_requested.emit(person.id, name)
+        self.rename(self.rows[index.row()].id, value)
         return False  # the library decides; the reload shows the result
+
+    def rename(self, person_id: int, value: Any) -> None:
+        """A name typed for this person (by id: rows may have moved since the editor opened)."""
+        name = " ".join(str(value).split())
+        row = self._row_of.get(person_id)
+        before = self.rows[row].name if row is not None else None
+        if name and name != (before or ""):
+            self.rename_requested.emit(person_id, name)
 
 
 class FacesModel(RowsModel[tuple[int, int, str | None, float | None]]):

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from album.ui.models import BadgeRole, MutedRole, RowsModel, SubtitleRole
+from album.ui.models import BadgeRole, IdRole, MutedRole, PeopleModel, RowsModel, SubtitleRole
 
 MARGIN = 6
 # Tiles kept scaled per grid: a few screens (a 1280x820 People screen shows about 60).
@@ -193,6 +193,9 @@ class TileDelegate(QStyledItemDelegate):
         editor = QLineEdit(parent)
         editor.setPlaceholderText("Name")
         editor.setFrame(True)
+        # The name goes to the person the editor was opened on, whatever row they sit in
+        # by the time Return is pressed (a scan may have changed the grid meanwhile).
+        editor.setProperty("row_id", index.data(IdRole))
         if self.names:
             completer = QCompleter(self.names, editor)
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -207,6 +210,18 @@ class TileDelegate(QStyledItemDelegate):
             return
         editor.setProperty("primed", True)
         super().setEditorData(editor, index)
+
+    def setModelData(
+        self,
+        editor: QWidget,
+        model: Any,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        row_id = editor.property("row_id")
+        if isinstance(model, PeopleModel) and isinstance(editor, QLineEdit) and row_id is not None:
+            model.rename(int(row_id), editor.text())
+            return
+        super().setModelData(editor, model, index)  # type: ignore[arg-type]
 
     def in_name(self, option_rect: QRect, point: QPoint) -> bool:
         """Whether a click at `point` landed on the name under the picture (rename there)."""
@@ -246,14 +261,21 @@ def grid_view(delegate: TileDelegate, parent: QWidget | None = None) -> QListVie
     return view
 
 
+HOLD_MS = 2500  # how long after the last click or key on a grid it still counts as in use
+
+
 class SteadyGrid(QObject):
     """Keeps a grid still while the user is on it.
 
     A reload (a name given, a scan committing faces, people regrouped) may bring a new order;
-    applied at once it moves tiles under the pointer and a double-click lands on the wrong
-    person. While the pointer is over the grid, or the grid has the keyboard with a tile
-    selected, the tiles keep their places: changed tiles are updated where they are, new ones
-    are added at the end, gone ones leave. The new order is applied when the user leaves.
+    applied at once it moves tiles under the pointer and a double-click or F2 lands on the
+    wrong person. From the first click or key on the grid, while the pointer is over it, while
+    a name is being typed, and for a moment after the last click or key, the tiles keep their
+    places: changed tiles are updated where they are, new ones are added at the end, gone ones
+    leave. The new order is applied once the user has left: the pointer elsewhere and no key
+    for HOLD_MS (the grid keeping the keyboard is not enough: "Most photos first" then stayed
+    stale after a scan until the page changed). The current tile and the selection stay on
+    their people, and the current one is scrolled into view.
     The grid also always has a current tile, so the first arrow or End key moves from it.
     """
 
@@ -262,20 +284,19 @@ class SteadyGrid(QObject):
         self.view = view
         self.model = model
         self.pending: list[Any] | None = None
+        self._quiet = QTimer(self, singleShot=True, interval=HOLD_MS)
+        self._quiet.timeout.connect(self._maybe_apply)
         view.viewport().installEventFilter(self)
         view.installEventFilter(self)
-        view.selectionModel().selectionChanged.connect(self._maybe_apply)
+        view.itemDelegate().closeEditor.connect(self._quiet.start)  # a name just given
         model.modelReset.connect(self._current_first)
 
     def holding(self) -> bool:
-        if self.view.viewport().underMouse():
+        if self.view.viewport().underMouse() or self._quiet.isActive():
             return True
-        if self.view.state() == QAbstractItemView.State.EditingState:
-            # F2 moves the keyboard to the name editor: the grid lost focus, but a new order
-            # applied now would reset the model and close the editor mid-name (the next
-            # letters then went into the filter box).
-            return True
-        return self.view.hasFocus() and self.view.selectionModel().hasSelection()
+        # F2 moves the keyboard to the name editor: a new order applied now would reset the
+        # model and close the editor mid-name (the next letters then went into the filter box).
+        return self.view.state() == QAbstractItemView.State.EditingState
 
     def set_rows(self, rows: list[Any]) -> None:
         if not self.holding() or not self.model.rows:
@@ -289,7 +310,10 @@ class SteadyGrid(QObject):
         self.model.set_rows(held)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (QEvent.Type.Leave, QEvent.Type.FocusOut):
+        kind = event.type()
+        if kind in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel):
+            self._quiet.start()  # in use: hold a while longer
+        elif kind in (QEvent.Type.Leave, QEvent.Type.FocusOut):
             QTimer.singleShot(0, self._maybe_apply)
         return False
 
@@ -307,9 +331,10 @@ class SteadyGrid(QObject):
             if index.isValid():
                 selection.select(index, selection.SelectionFlag.Select)
         if current_id is not None and self.model.index_of(current_id).isValid():
-            selection.setCurrentIndex(
-                self.model.index_of(current_id), selection.SelectionFlag.NoUpdate
-            )
+            index = self.model.index_of(current_id)
+            selection.setCurrentIndex(index, selection.SelectionFlag.NoUpdate)
+            if self.view.hasFocus():  # the keyboard's tile stays where the user can see it
+                self.view.scrollTo(index)
 
     def _current_first(self) -> None:
         if self.model.rows and not self.view.currentIndex().isValid():
