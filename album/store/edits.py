@@ -129,6 +129,35 @@ def record(
     return int(cursor.lastrowid or 0)
 
 
+def combine(conn: sqlite3.Connection, first: int, summary: str) -> None:
+    """Make the edits from `first` on one edit, undone and redone as one: what each row was
+    before the first of them touched it, and after the last. For one click that took several
+    steps (confirming what each step's matching suggested)."""
+    rows = conn.execute(
+        "SELECT id, before, after FROM edits WHERE id >= ? ORDER BY id", (first,)
+    ).fetchall()
+    if len(rows) < 2:
+        conn.execute("UPDATE edits SET summary = ? WHERE id = ?", (summary, first))
+        return
+    before: Snapshot = {}
+    after: Snapshot = {}
+    for _, was, became in rows:
+        for section, values in json.loads(was).items():
+            earliest = before.setdefault(section, {})
+            for key, value in values.items() if isinstance(values, dict) else ():
+                earliest.setdefault(key, value)
+        for section, values in json.loads(became).items():
+            if isinstance(values, dict):
+                after.setdefault(section, {}).update(values)
+            else:  # a list of ids (people whose grouped faces an edit confirms)
+                after[section] = sorted({*after.get(section, []), *values})  # type: ignore[list-item]
+    conn.execute(
+        "UPDATE edits SET summary = ?, before = ?, after = ? WHERE id = ?",
+        (summary, json.dumps(before), json.dumps(after), first),
+    )
+    conn.execute("DELETE FROM edits WHERE id > ?", (first,))
+
+
 def latest(conn: sqlite3.Connection, *, undone: bool) -> Edit | None:
     """The edit undo would take back (undone=False) or redo would apply again (undone=True)."""
     order = "ASC" if undone else "DESC"
