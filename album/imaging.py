@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
+from album.interop.file_names import sidecar_orientation
+
 # Pillow's own bomb check is a warning up to 2x its limit; we apply our own limit instead.
 Image.MAX_IMAGE_PIXELS = None
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -118,6 +120,16 @@ def _orientation(image: Image.Image) -> int:
     return value if 1 <= value <= 8 else 1
 
 
+def photo_orientation(path: Path | str, image: Image.Image) -> int:
+    """How the stored pixels of `image` (the file at `path`) are turned upright: the sidecar's
+    orientation when it has one (album.interop), else the file's EXIF. One rule for the scan,
+    the face crops, the thumbnails, the viewer and the regions read and written as XMP: a photo
+    turned one way for its faces and another for the screen shows boxes beside the faces.
+    """
+    turned = sidecar_orientation(Path(path))
+    return turned if turned is not None else _orientation(image)
+
+
 def _taken_at(image: Image.Image) -> str | None:
     try:
         exif = image.getexif()
@@ -181,7 +193,7 @@ def oriented_size(path: Path | str, data: bytes) -> tuple[int, int]:
             warnings.simplefilter("ignore")
             image = Image.open(io.BytesIO(data))
             width, height = image.size
-            if _orientation(image) in _TRANSPOSE_SWAPS_SIDES:
+            if photo_orientation(path, image) in _TRANSPOSE_SWAPS_SIDES:
                 width, height = height, width
         return max(width, 1), max(height, 1)
     except Exception:
@@ -234,7 +246,7 @@ def open_photo(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return _decode(data, min_side=min_side, max_pixels=max_pixels)
+            return _decode(path, data, min_side=min_side, max_pixels=max_pixels)
     except PhotoError:
         raise
     except UnidentifiedImageError:
@@ -251,7 +263,7 @@ def open_photo(
         raise PhotoError(f"cannot decode the image: {message}") from None
 
 
-def _decode(data: bytes, *, min_side: int | None, max_pixels: int) -> Photo:
+def _decode(path: Path, data: bytes, *, min_side: int | None, max_pixels: int) -> Photo:
     image = Image.open(io.BytesIO(data))
     width, height = image.size
     if width < 1 or height < 1:
@@ -261,7 +273,7 @@ def _decode(data: bytes, *, min_side: int | None, max_pixels: int) -> Photo:
             f"the image is too large to decode safely: {width}x{height} pixels "
             f"(limit {max_pixels // 1_000_000} megapixels)"
         )
-    orientation = _orientation(image)
+    orientation = photo_orientation(path, image)
     taken_at = _taken_at(image)
     if min_side and image.format == "JPEG" and max(width, height) > min_side:
         ratio = min_side / max(width, height)

@@ -18,9 +18,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from album.interop import rdf
 from album.interop.picasa import CONTACTS_NAME, INI_NAME, picasa_regions
 from album.interop.rdf import XmpError
 from album.interop.xmp_read import Box, PacketNames, Region, find_packet, read_packet
+
+TIFF = "http://ns.adobe.com/tiff/1.0/"
 
 
 @dataclass
@@ -112,11 +115,37 @@ def _point(u: float, v: float, orientation: int) -> tuple[float, float]:
     }.get(orientation, (u, v))
 
 
-def orientation_of(data: bytes, suffix: str) -> int:
+def sidecar_orientation(photo: Path) -> int | None:
+    """The orientation (EXIF's 1-8) the photo's sidecar gives it; None when none says.
+
+    digiKam, darktable and Lightroom turn a photo in its sidecar (`tiff:Orientation`) and never
+    rewrite the original, so the sidecar is the newer word. The most specific sidecar first, as
+    for regions. Names are tried directly, not looked up in the folder's listing: this runs for
+    every picture shown, and a miss costs one failed open, a listing of a big folder much more.
+    An unreadable sidecar says nothing here; its error is reported where its names are read.
+    """
+    for name in dict.fromkeys(_sidecar_names(photo.name)):
+        try:
+            props = rdf.parse_packet(photo.with_name(name).read_bytes())
+        except Exception:  # anyone's file (an unknown encoding is a LookupError): never a
+            continue  # reason for the photo itself not to show
+        value = rdf.number(props.get(f"{{{TIFF}}}Orientation"))
+        if value is not None and value in range(1, 9):
+            return int(value)
+    return None
+
+
+def orientation_of(photo: Path, data: bytes) -> int:
+    """The orientation the scan and the display turn this photo by (album.imaging's
+    `photo_orientation`: the sidecar's, else the file's EXIF), so a region read from a file
+    lands on the face the scan found there."""
+    turned = sidecar_orientation(photo)
+    if turned is not None:
+        return turned
     try:
         from PIL import Image
 
-        if suffix.lower() in (".heic", ".heif", ".avif"):
+        if photo.suffix.lower() in (".heic", ".heif", ".avif"):
             from pillow_heif import register_heif_opener
 
             register_heif_opener()
@@ -149,7 +178,7 @@ def read_file_names(photo: Path | str, data: bytes) -> FileNames:
             regions = picasa_regions(photo)
         except XmpError as exc:
             out.errors.append(f"Picasa: {exc}")
-    orientation = orientation_of(data, photo.suffix) if regions else 1
+    orientation = orientation_of(photo, data) if regions else 1
     for region in regions:
         if all(r.name != region.name for r in out.regions):
             box = upright(region.box, orientation)

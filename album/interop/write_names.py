@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from album.imaging import photo_orientation
 from album.interop.file_names import sidecar_state, sidecars
 from album.interop.jpeg_xmp import JPEG_SUFFIXES, JpegXmpError, read_jpeg_packet, write_in_place
 from album.interop.rdf import XmpError
@@ -132,15 +133,15 @@ def _photo_state(
 
 
 def _stored_frame(path: Path) -> tuple[int, tuple[int, int]]:
-    """The photo's EXIF orientation and stored size, from its header."""
+    """The photo's orientation (album.imaging's rule: its sidecar's, else EXIF) and stored
+    size, from its header: regions go back through the turn the scan found them with."""
     try:
         if path.suffix.lower() in (".heic", ".heif", ".avif"):
             from pillow_heif import register_heif_opener
 
             register_heif_opener()
         with Image.open(path) as image:
-            orientation = int(image.getexif().get(0x0112, 1))
-            return (orientation if 1 <= orientation <= 8 else 1), image.size
+            return photo_orientation(path, image), image.size
     except Exception as exc:
         raise XmpError(f"cannot read the photo's size and orientation: {exc}") from None
 
