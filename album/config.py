@@ -29,6 +29,10 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+# The HOG plan's first look caps a photo's long side here (album/faces/analyze.py).
+COARSE_SIDE = 2000
+
+
 @dataclass(frozen=True)
 class Settings:
     # Detector: "auto" picks the CNN detector on a CUDA build of dlib, HOG otherwise.
@@ -83,6 +87,12 @@ class Settings:
             fields["detection_plan"] = PLAN_VERSION
         blob = json.dumps(fields, sort_keys=True).encode()
         return hashlib.blake2b(blob, digest_size=6).hexdigest()
+
+    def first_look_side(self) -> int:
+        """The detection size as it acts: with the plan, the first look's cap (a larger
+        `detect_side` changes nothing there, and Settings once offered 3200 px that did
+        nothing while the README said "at most 2000 px")."""
+        return min(self.detect_side, COARSE_SIDE) if self.detection_plan else self.detect_side
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

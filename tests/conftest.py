@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from PIL import Image
 from PySide6.QtCore import QSettings
 
 from album.config import LIBRARY_ENV
+from album.display_check import window_problem
 from album.ui.single_instance import server_name
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -234,3 +236,34 @@ def cached_crops(library: Path) -> dict[int, bytes]:
         return {}
     with sqlite3.connect(cache) as conn:
         return {r[0]: bytes(r[1]) for r in conn.execute("SELECT face_id, crop FROM crops")}
+
+
+@pytest.fixture
+def x_display(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A real X server (Xvfb) of its own for a test's window, as `env` for its process."""
+    missing = [tool for tool in ("Xvfb", "xdotool") if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"needs {' and '.join(missing)} (./run-tests installs them when run as root)")
+    for number in range(91, 120):
+        if not Path(f"/tmp/.X{number}-lock").exists():
+            break
+    display = f":{number}"
+    server = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1400x1000x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while not Path(f"/tmp/.X11-unix/X{number}").exists():
+        if server.poll() is not None or time.monotonic() > deadline:
+            pytest.skip(f"Xvfb did not start on {display}")
+        time.sleep(0.1)
+    env = {k: v for k, v in os.environ.items() if k != "WAYLAND_DISPLAY"}
+    env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", XDG_CONFIG_HOME=str(tmp_path / "config"))
+    problem = window_problem(env)
+    if problem is not None:
+        server.terminate()
+        pytest.skip(f"the window cannot open on X here: {problem}")
+    yield env
+    server.terminate()
+    server.wait(timeout=10)

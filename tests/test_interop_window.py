@@ -26,9 +26,9 @@ def test_settings_switch_import_and_write_modes_for_the_library(qtbot, tmp_path:
     window.show()
     dialog = SettingsDialog(window.backend, window)
     assert dialog.import_names.isChecked()
-    assert dialog.write_names.currentText() == "never"
+    assert dialog.write_names.currentData() == "never"
     dialog.import_names.setChecked(False)
-    dialog.write_names.setCurrentIndex(dialog.write_names.findText("sidecar files"))
+    dialog.write_names.setCurrentIndex(dialog.write_names.findData("sidecar"))
     dialog.accept()
     qtbot.waitUntil(lambda: not window.backend.jobs.busy, timeout=20_000)
     with Library.open(library) as lib:
@@ -36,6 +36,6 @@ def test_settings_switch_import_and_write_modes_for_the_library(qtbot, tmp_path:
         assert stored_settings.load(lib).import_names is False
     reopened = SettingsDialog(window.backend, window)
     assert not reopened.import_names.isChecked()
-    assert reopened.write_names.currentText() == "sidecar files"
+    assert reopened.write_names.currentData() == "sidecar"
     reopened.reject()
     window.close()

@@ -413,7 +413,7 @@ def test_the_smaller_things_a_photographer_notices(
     settings = SettingsDialog(window.backend, window)
     qtbot.addWidget(settings)
     texts = " ".join(label.text() for label in settings.findChildren(type(about.text)))
-    assert "smaller faces" in texts and "stay unsorted" in texts
+    assert "looks closer only where faces can hide" in texts and "stay unsorted" in texts
     # Photo tiles show the whole photo.
     assert window.photos.view.itemDelegate().whole
     assert window.person.photo_view.itemDelegate().whole

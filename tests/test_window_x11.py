@@ -6,47 +6,11 @@ Any traceback on stderr fails it. The journey itself is tests/x11_journey.py.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import pytest
-
-from album.display_check import window_problem
 from tests.conftest import REPO, copy_photos
-
-
-@pytest.fixture
-def x_display(tmp_path: Path):
-    missing = [tool for tool in ("Xvfb", "xdotool") if shutil.which(tool) is None]
-    if missing:
-        pytest.skip(f"needs {' and '.join(missing)} (./run-tests installs them when run as root)")
-    for number in range(91, 120):
-        if not Path(f"/tmp/.X{number}-lock").exists():
-            break
-    display = f":{number}"
-    server = subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", "1400x1000x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 20
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        if server.poll() is not None or time.monotonic() > deadline:
-            pytest.skip(f"Xvfb did not start on {display}")
-        time.sleep(0.1)
-    env = {k: v for k, v in os.environ.items() if k != "WAYLAND_DISPLAY"}
-    env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", XDG_CONFIG_HOME=str(tmp_path / "config"))
-    problem = window_problem(env)
-    if problem is not None:
-        server.terminate()
-        pytest.skip(f"the window cannot open on X here: {problem}")
-    yield env
-    server.terminate()
-    server.wait(timeout=10)
 
 
 def test_a_photographers_first_hour_on_a_real_x_server(x_display, faces: Path, tmp_path: Path):

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from album.config import Settings
+from album.config import COARSE_SIDE, Settings
 from album.faces.engine import HOG_WINDOW, Detection, FaceEngine, engine_for
 from album.imaging import Photo, PhotoError, open_photo, oriented_size, read_file, square_crop
 from album.interop.file_names import FileNames
@@ -53,7 +53,6 @@ REFINE_BELOW = 1.6
 # A refining pass must look at least this much closer to be worth its cost.
 REFINE_MIN_GAIN = 1.5
 # The HOG plan (see the module's docstring); benchmarks/scan_speed.py --sizes measured them.
-COARSE_SIDE = 2000
 COARSE_SMALLEST = 1000
 FINE_PIXELS = 13_000_000
 BAND_MARGIN = 1.0  # face heights searched above and below the small faces of a band

@@ -16,11 +16,12 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QStyledItemDelegate,
     QVBoxLayout,
     QWidget,
 )
 
-from album.config import Settings, default_workers
+from album.config import COARSE_SIDE, Settings, default_workers
 from album.info import collect_info
 from album.store.settings import MAX_MIN_GROUP
 from album.ui.backend import Backend
@@ -34,7 +35,11 @@ def app_settings() -> QSettings:
     return QSettings("album", "album")
 
 
-WRITE_MODES = (("never", "never"), ("sidecar", "sidecar files"), ("file", "inside photos"))
+WRITE_MODES = (
+    ("never", "No, album keeps the names to itself"),
+    ("sidecar", "Into sidecar files beside the photos (.xmp)"),
+    ("file", "Inside the photos themselves (JPEG)"),
+)
 
 
 def explain(text: str) -> QLabel:
@@ -55,11 +60,20 @@ class SettingsDialog(QDialog):
         self.setMinimumWidth(560)  # room for a library path
         self.backend = backend
         settings = backend.settings
-        self.detect = QSpinBox(minimum=400, maximum=8000, singleStep=200, suffix=" px")
-        self.detect.setValue(settings.detect_side)
+        # What the size does under the detection plan: the first look's cap. The stored value
+        # stays as it is unless the user changes it (it is part of every analysis's
+        # fingerprint: a new value means every photo is analyzed again).
+        shown = settings.first_look_side()
+        self._shown_detect = shown
+        top = COARSE_SIDE if settings.detection_plan else 8000
+        self.detect = QSpinBox(minimum=400, maximum=max(top, shown), singleStep=200, suffix=" px")
+        self.detect.setValue(shown)
         self.detect.setToolTip(
-            "Photos are scaled to this long side before album looks for faces: larger finds "
-            "smaller faces (people in the background, group photos) but takes longer."
+            f"album first looks for faces in each photo at up to this long side (at most "
+            f"{COARSE_SIDE} px), then looks closer only where faces can hide: around doubtful "
+            "spots, beside very small and very large faces, and over the whole photo at up to "
+            "13 megapixels where it found none. Smaller is faster but may miss faces in the "
+            "background. A change applies to photos scanned from now on."
         )
         self.workers = QSpinBox(minimum=1, maximum=max(64, default_workers()))
         self.workers.setValue(settings.workers)
@@ -76,14 +90,18 @@ class SettingsDialog(QDialog):
             "Face names from XMP (digiKam, Lightroom, Windows, exiftool) and Picasa, on each scan"
         )
         self.write_names = QComboBox()
+        # The stylesheet's QComboBox rule drew the current item of the open list blank (the
+        # first, "never", showed as an empty row); a plain item delegate paints the list.
+        self.write_names.setItemDelegate(QStyledItemDelegate(self.write_names))
         for mode, label in WRITE_MODES:
             self.write_names.addItem(label, mode)
         self.write_names.setCurrentIndex(
             max(0, self.write_names.findData(backend.write_names_mode))
         )
         self.write_names.setToolTip(
-            "After each naming edit, write the names as XMP for other programs: into sidecar "
-            "files beside the photos (the photos stay untouched) or inside JPEG photos"
+            "After each name you give or confirm, album writes the names of the faces as XMP "
+            "face regions (the standard digiKam, Lightroom and Windows read): into sidecar "
+            "files beside the photos, which stay untouched, or inside the JPEG photos."
         )
         self.library = QLineEdit(str(backend.library_path))
         browse = QPushButton("Browse…")
@@ -99,6 +117,7 @@ class SettingsDialog(QDialog):
         form.addRow("", explain(self.min_group.toolTip() + "."))
         form.addRow("Names from files:", self.import_names)
         form.addRow("Write names to photos:", self.write_names)
+        form.addRow("", explain(self.write_names.toolTip()))
         form.addRow("Library:", where)
         note = QLabel("A new library location takes effect the next time album starts.")
         note.setObjectName("dim")
@@ -118,8 +137,11 @@ class SettingsDialog(QDialog):
             self.library.setText(path)
 
     def accept(self) -> None:
+        detect = self.backend.settings.detect_side
+        if self.detect.value() != self._shown_detect:
+            detect = self.detect.value()
         settings: Settings = self.backend.settings.replace(
-            detect_side=self.detect.value(),
+            detect_side=detect,
             workers=self.workers.value(),
             import_names=self.import_names.isChecked(),
         )
