@@ -267,3 +267,21 @@ def x_display(tmp_path: Path) -> Iterator[dict[str, str]]:
     yield env
     server.terminate()
     server.wait(timeout=10)
+
+
+@pytest.fixture
+def x_desktop(x_display: dict[str, str]) -> Iterator[dict[str, str]]:
+    """The X server with a window manager, as on a desktop: openbox places, maps and focuses
+    the viewer dialog the way users' window managers do."""
+    if shutil.which("openbox") is None:
+        pytest.skip("needs openbox (apt-get install openbox)")
+    manager = subprocess.Popen(
+        ["openbox", "--sm-disable"],
+        env=x_display,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.0)  # openbox takes the screen before the window maps
+    yield x_display
+    manager.terminate()
+    manager.wait(timeout=10)

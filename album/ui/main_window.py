@@ -156,10 +156,12 @@ class MainWindow(QMainWindow):
         row.addWidget(self.sidebar)
         row.addWidget(content, 1)
         self.setCentralWidget(central)
-        self.scan_bar = ScanBar(backend)
-        self.statusBar().addPermanentWidget(self.scan_bar)
+        # The scan's bar rightmost: regroups come and go during a scan and must not move its
+        # Pause from under the mouse.
         self.regroup_bar = RegroupBar(backend)
         self.statusBar().addPermanentWidget(self.regroup_bar)
+        self.scan_bar = ScanBar(backend)
+        self.statusBar().addPermanentWidget(self.scan_bar)
 
         self.people.open_person.connect(self.show_person)
         self.person.back.connect(self._back_to_people)

@@ -10,12 +10,9 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCompleter,
     QDoubleSpinBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
-    QLineEdit,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -27,6 +24,7 @@ from album.store.library import Library
 from album.terminal import counted
 from album.ui.backend import Backend
 from album.ui.models import FacesModel, PhotosModel
+from album.ui.name_dialog import ask_name
 from album.ui.thumbnails import Thumbnails, VisibleTiles
 from album.ui.tiles import SteadyGrid, TileDelegate, grid_view
 
@@ -36,26 +34,6 @@ PageData = tuple[
     list[queries.PhotoSummary],
     list[str],
 ]
-
-
-def ask_name(parent: QWidget, title: str, label: str, names: list[str], text: str = "") -> str:
-    """A name from the user, offering the names already given; "" when cancelled."""
-    dialog = QInputDialog(parent)
-    dialog.setWindowTitle(title)
-    dialog.setLabelText(label)
-    dialog.setTextValue(text)
-    edit = dialog.findChild(QLineEdit)
-    if edit is not None and names:
-        completer = QCompleter(names, dialog)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        edit.setCompleter(completer)
-        # Return on a name offered in the list takes it and closes the dialog: one Return,
-        # not one to close the list and another for the dialog.
-        completer.activated[str].connect(lambda text: (edit.setText(text), dialog.accept()))
-    if not dialog.exec():
-        return ""
-    return " ".join(dialog.textValue().split())
 
 
 class PersonPage(QWidget):

@@ -3,6 +3,7 @@
 Grouping the faces of a large library again plans for a minute in a process of its own; the
 bar says which stage it is in, how many faces that stage works on and for how long it has run,
 and Cancel stops it with the library exactly as it was (names typed meanwhile are kept).
+Like the scan's, its line has a slot of fixed width, so Cancel stays put while the stages pass.
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from album.people.regroup import STAGES
 from album.terminal import counted, duration
 from album.ui.backend import Backend
+from album.ui.status_widgets import SlotLabel
 
 ORDER = list(STAGES)
+# A stage of a large library: whole at 1280 px beside a scan (the longest one is elided).
+SAMPLE = "Regrouping: grouping the other faces (88888 faces) · 8:88"
 
 
 class RegroupBar(QWidget):
@@ -24,10 +28,11 @@ class RegroupBar(QWidget):
         super().__init__(parent)
         self.backend = backend
         self.bar = QProgressBar()
-        self.bar.setFixedWidth(160)
+        self.bar.setFixedWidth(60)
         self.bar.setTextVisible(False)
         self.bar.setRange(0, len(ORDER))
-        self.label = QLabel()
+        self.bar.setToolTip("Grouping faces again")
+        self.label = SlotLabel(SAMPLE)
         self.cancel = QPushButton("Cancel")
         self.cancel.setToolTip("Stop grouping; the groups stay as they were")
         self.cancel.clicked.connect(self._cancel)
@@ -40,6 +45,9 @@ class RegroupBar(QWidget):
         layout.addWidget(self.bar)
         layout.addWidget(self.label)
         layout.addWidget(self.cancel)
+        # Never wider than its parts (its progress bar would take half the status bar): the
+        # buttons stay put whichever other job comes and goes.
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         backend.regroup_progress.connect(self.show_progress)
         backend.regroup_finished.connect(self._finished)
         self.hide()
@@ -62,14 +70,14 @@ class RegroupBar(QWidget):
         if faces:
             what += f" ({counted(faces, 'face')})"
         elapsed = duration(time.monotonic() - self._started)
-        self.label.setText(f"Grouping faces again: {what} · {elapsed}")
+        self.label.show_text(f"Regrouping: {what} · {elapsed}")
 
     def _cancel(self) -> None:
         if self.backend.cancel_regroup():
             self.cancel.setEnabled(False)
-            self.label.setText("Cancelling… the groups stay as they were")
+            self.label.show_text("Cancelling… the groups stay as they were")
         else:
-            self.label.setText("Too late to cancel: saving the new groups")
+            self.label.show_text("Too late to cancel: saving the new groups")
 
     def _finished(self, _how: str) -> None:
         self._clock.stop()

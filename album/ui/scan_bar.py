@@ -1,12 +1,20 @@
-"""The scan's progress in the status bar, with Pause, Resume and Cancel."""
+"""The scan's progress in the status bar, with Pause, Resume and Cancel.
+
+Its line has a slot of fixed width and Pause is as wide as Resume, so the buttons stay under the
+mouse while the numbers change and between Pause and Resume (see status_widgets).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from album.scan.runner import ScanProgress
 from album.terminal import duration
 from album.ui.backend import Backend
+from album.ui.status_widgets import SlotLabel, SteadyButton
+
+# The line of a large scan, running: shown whole at 1280 px beside a regroup, elided beyond.
+SAMPLE = "88888 / 88888 photos · 88888 faces · 88.8/s · ETA 8:88:88"
 
 
 class ScanBar(QWidget):
@@ -14,10 +22,10 @@ class ScanBar(QWidget):
         super().__init__(parent)
         self.backend = backend
         self.bar = QProgressBar()
-        self.bar.setFixedWidth(220)
+        self.bar.setFixedWidth(100)
         self.bar.setTextVisible(False)
-        self.label = QLabel()
-        self.pause = QPushButton("Pause")
+        self.label = SlotLabel(SAMPLE)
+        self.pause = SteadyButton(("Pause", "Resume"))
         self.pause.clicked.connect(self._toggle_pause)
         self.cancel = QPushButton("Cancel")
         self.cancel.clicked.connect(self._cancel)
@@ -29,6 +37,9 @@ class ScanBar(QWidget):
         layout.addWidget(self.label)
         layout.addWidget(self.pause)
         layout.addWidget(self.cancel)
+        # Never wider than its parts (its progress bar would take half the status bar): the
+        # buttons stay put whichever other job comes and goes.
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         backend.scan_progress.connect(self.show_progress)
         backend.scan_finished.connect(self._finished)
         self.hide()
@@ -38,7 +49,7 @@ class ScanBar(QWidget):
         self._last = progress
         if progress.phase == "listing":
             self.bar.setRange(0, 0)
-            self.label.setText("Looking for photos…")
+            self.label.show_text("Looking for photos…")
             return
         self.bar.setRange(0, max(progress.total, 1))
         self.bar.setValue(progress.done)
@@ -48,12 +59,11 @@ class ScanBar(QWidget):
         if self._stopping:
             return  # photos still finishing must not hide that the scan is stopping
         paused = self.backend.scan_paused
-        state = "Paused · " if paused else ""
-        eta = "" if paused else f" · ETA {duration(progress.eta)}"
-        self.label.setText(
-            f"{state}{progress.done} / {progress.total} photos · {progress.faces} faces · "
-            f"{progress.rate:.1f}/s{eta}"
-        )
+        line = f"{progress.done} / {progress.total} photos · {progress.faces} faces"
+        if paused:  # a speed and a time left would be of a scan that is not running
+            self.label.show_text(f"Paused · {line}")
+        else:
+            self.label.show_text(f"{line} · {progress.rate:.1f}/s · ETA {duration(progress.eta)}")
         self.pause.setText("Resume" if paused else "Pause")
 
     def _toggle_pause(self) -> None:
@@ -69,7 +79,7 @@ class ScanBar(QWidget):
     def _cancel(self) -> None:
         self.backend.cancel_scan()
         self._stopping = True
-        self.label.setText("Stopping… everything analyzed so far is kept")
+        self.label.show_text("Stopping… everything analyzed so far is kept")
         self.cancel.setEnabled(False)
         self.pause.setEnabled(False)
 

@@ -17,7 +17,7 @@ from album.store.library import Library
 from album.terminal import counted
 from album.ui.backend import Backend
 from album.ui.models import FacesModel
-from album.ui.person_page import ask_name
+from album.ui.name_dialog import ask_name
 from album.ui.thumbnails import Thumbnails, VisibleTiles
 from album.ui.tiles import SteadyGrid, TileDelegate, grid_view
 

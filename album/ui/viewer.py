@@ -39,7 +39,7 @@ from album.imaging import PhotoError, open_photo
 from album.store import queries
 from album.store.library import Library
 from album.ui.backend import Backend
-from album.ui.person_page import ask_name
+from album.ui.name_dialog import ask_name
 
 COLOURS = {
     "user": QColor(80, 200, 120),
@@ -48,7 +48,13 @@ COLOURS = {
     "cluster": QColor(90, 160, 255),
     None: QColor(235, 235, 235),
 }
-MIN_DRAWN = 16
+MIN_DRAWN = 16  # photo pixels: a smaller box holds no face the encoder can read
+# The rubber band: a dark solid line under a white dashed one, so it shows on a white sky as
+# on a night scene (white alone vanished on bright photos: a drag there showed nothing at all).
+BAND_PENS = (
+    (QColor(0, 0, 0, 220), 3, Qt.PenStyle.SolidLine),
+    (QColor(255, 255, 255), 1, Qt.PenStyle.DashLine),
+)
 
 
 class FaceBox:
@@ -95,6 +101,7 @@ class FaceBox:
 
 class PhotoScene(QGraphicsView):
     drawn = Signal(QRectF)  # a rectangle dragged on the photo, in photo pixels
+    too_small = Signal()  # a rectangle dragged, but too small to hold a face
     clicked = Signal(object)  # the FaceInPhoto whose box was clicked
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -107,9 +114,10 @@ class PhotoScene(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
         self._start: QPointF | None = None
-        self._band: QGraphicsRectItem | None = None
+        self._band: list[QGraphicsRectItem] = []  # its dark and light lines
         self.boxes: list[FaceBox] = []
         self.picture: QGraphicsPixmapItem | None = None
+        self.viewport().setCursor(Qt.CursorShape.CrossCursor)  # says "draw here" before a drag
 
     def fit(self) -> None:
         if not self.scene().items():
@@ -127,26 +135,39 @@ class PhotoScene(QGraphicsView):
                 self.clicked.emit(box.face)
                 return
         if event.button() == Qt.MouseButton.LeftButton:
-            self._start = self.mapToScene(event.position().toPoint())
-            pen = QPen(QColor(255, 255, 255), 2, Qt.PenStyle.DashLine)
-            pen.setCosmetic(True)
-            self._band = self.scene().addRect(QRectF(self._start, self._start), pen)
+            self._end_band()
+            self._start = point
+            for z, (colour, width, style) in enumerate(BAND_PENS):
+                pen = QPen(colour, width, style)
+                pen.setCosmetic(True)
+                item = self.scene().addRect(QRectF(point, point), pen)
+                item.setZValue(3 + z)  # over the face boxes and their names
+                self._band.append(item)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._start is not None and self._band is not None:
+        if self._start is not None:
             here = self.mapToScene(event.position().toPoint())
-            self._band.setRect(QRectF(self._start, here).normalized())
+            # Kept on the photo: the band shows exactly the box that letting go will add.
+            rect = QRectF(self._start, here).normalized().intersected(self.scene().sceneRect())
+            for item in self._band:
+                item.setRect(rect)
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if self._start is not None and self._band is not None:
-            rect = self._band.rect().intersected(self.scene().sceneRect())
-            self.scene().removeItem(self._band)
-            self._band, self._start = None, None
+        if self._start is not None:
+            rect = self._band[0].rect()
+            self._end_band()
             if rect.width() >= MIN_DRAWN and rect.height() >= MIN_DRAWN:
                 self.drawn.emit(rect)
+            elif not rect.isEmpty():
+                self.too_small.emit()
             return
         super().mouseReleaseEvent(event)
+
+    def _end_band(self) -> None:
+        for item in self._band:
+            self.scene().removeItem(item)
+        self._band, self._start = [], None
 
 
 class PhotoViewer(QDialog):
@@ -162,6 +183,7 @@ class PhotoViewer(QDialog):
         self.names: list[str] = []
         self.scene_view = PhotoScene(self)
         self.scene_view.drawn.connect(self.add_face)
+        self.scene_view.too_small.connect(self._too_small)
         self.scene_view.clicked.connect(self.face_clicked)
         self.caption = QLabel()
         self.caption.setObjectName("dim")
@@ -319,6 +341,13 @@ class PhotoViewer(QDialog):
         answer = QMessageBox.question(self, "Add a face", "Add a face here? album will match it.")
         if answer == QMessageBox.StandardButton.Yes:
             self.backend.edit(lambda s: s.add_face(photo_id, box))
+
+    def _too_small(self) -> None:
+        """A drag that adds nothing says why, instead of vanishing without a word."""
+        self.caption.setText(
+            f"Too small for a face: drag a rectangle of at least {MIN_DRAWN} × {MIN_DRAWN} "
+            "pixels of the photo around it"
+        )
 
     def go(self, position: int) -> None:
         """Show the photo at this place in the grid's order (ends stay where they are)."""
