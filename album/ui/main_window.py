@@ -7,8 +7,9 @@ lives in the status bar and the people grid fills in while it runs.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize, QStandardPaths, Qt, QTimer, QUrl
+from PySide6.QtCore import QByteArray, QPoint, QSize, QStandardPaths, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from album.config import default_library_path
 from album.store import photos as photo_rows
 from album.store.library import Library
 from album.store.scan_queue import Resume
@@ -45,6 +47,7 @@ from album.ui.photos_view import PhotosView
 from album.ui.regroup_bar import RegroupBar
 from album.ui.review_view import ReviewView
 from album.ui.scan_bar import ScanBar
+from album.ui.single_instance import other_windows
 from album.ui.thumbnails import Thumbnails
 from album.ui.unsorted_page import UnsortedPage
 from album.ui.viewer import PhotoViewer
@@ -53,6 +56,17 @@ PAGES = ("Photos", "People", "Review", "Folders")
 RELOAD_DELAY_MS = 400
 LAST_FOLDER_KEY = "last_folder"
 GEOMETRY_KEY = "window_geometry"
+CASCADE_PX = 40  # how far each further album window opens from the last one's place
+
+
+def window_title(library: Path) -> str:
+    """ "Family — album" for a library called Family (its file, or the folder of a file
+    named library.db); plain "album" for the default library. Two windows on two libraries
+    were both just "album"."""
+    if library == default_library_path().expanduser().absolute():
+        return "album"
+    name = library.parent.name if library.stem.casefold() == "library" else library.stem
+    return f"{name} \N{EM DASH} album" if name else "album"
 
 
 def start_folder() -> str:
@@ -100,12 +114,17 @@ class MainWindow(QMainWindow):
     def __init__(self, backend: Backend) -> None:
         super().__init__()
         self.backend = backend
-        self.setWindowTitle("album")
+        self.setWindowTitle(window_title(backend.library_path))
         self.setAcceptDrops(True)
         self.resize(1180, 780)
         geometry = app_settings().value(GEOMETRY_KEY)
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
+        # Each library has a window of its own; a second one restored to the same place hid
+        # the first exactly. Step each one open already down and to the right.
+        others = other_windows(str(backend.library_path))
+        if others:
+            self.move(self.pos() + QPoint(CASCADE_PX, CASCADE_PX) * others)
         self.thumbnails = Thumbnails(backend.library_path, self)
         self._queued: list[str] = []
         self._stale: set[str] = set(PAGES)
@@ -383,7 +402,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Added; it will be scanned after the current scan", 6000)
             return
         self._has_photos = True
-        if self.current_page() in ("Empty", "Folders"):
+        if self.current_page() == "Empty":  # the first scan: show its people as they come
             self.show_page("People")
         self._page_chosen(self.sidebar.currentRow())
 

@@ -25,6 +25,7 @@ import getpass
 import hashlib
 import json
 import os
+import socket
 import time
 from collections.abc import Callable
 
@@ -51,6 +52,33 @@ def server_name(key: str) -> str:
         return f"album-{os.getuid()}-{digest}"
     user = hashlib.sha256(getpass.getuser().encode("utf-8", "replace")).hexdigest()[:8]
     return f"album-{user}-{digest}"
+
+
+def other_windows(key: str) -> int:
+    """How many album windows of this user are open on other libraries: live sockets of
+    ours in the temporary folder, other than this key's. A plain connect answers at once
+    (a stale socket refuses), and nothing is sent: the other window drops the connection.
+    Where sockets are not files (Windows' named pipes) it says 0."""
+    if not hasattr(socket, "AF_UNIX"):
+        return 0
+    own = server_name(key)
+    prefix = own[: own.rindex("-") + 1]
+    try:
+        names = [n for n in os.listdir(QDir.tempPath()) if n.startswith(prefix) and n != own]
+    except OSError:
+        return 0
+    alive = 0
+    for name in names:
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        probe.settimeout(0.2)
+        try:
+            probe.connect(os.path.join(QDir.tempPath(), name))
+            alive += 1
+        except OSError:
+            pass  # a stale socket (a window that crashed) or not a socket at all
+        finally:
+            probe.close()
+    return alive
 
 
 def encode_paths(paths: list[str]) -> bytes:
