@@ -22,7 +22,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QPoint, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget  # noqa: E402
 
 from album.people.service import PeopleService  # noqa: E402
@@ -198,6 +199,8 @@ def main() -> None:
         shot(viewer, "08-viewer")
         viewer.close()
 
+        drawing_a_face(window, photo.id)
+
         window.show_page("Folders")
         wait_for(lambda: window.folders.folders.topLevelItemCount() >= 1, 30)
         shot(window, "09-folders")
@@ -295,6 +298,25 @@ def regroup_in_progress(window: MainWindow) -> None:
     window.backend.recluster()
     wait_for(lambda: bool(taken) and not window.backend.regrouping, 120)
     window.backend.regroup_progress.disconnect(take)
+
+
+def drawing_a_face(window: MainWindow, photo_id: int) -> None:
+    """A box being dragged in the viewer: drawn from the first pixels, dark under white."""
+    viewer = window.open_photo(photo_id, [photo_id])
+    viewer.resize(1100, 760)
+    wait_for(lambda: viewer.scene_view.picture is not None, 60)
+    pump(0.5)
+    port = viewer.scene_view.viewport()
+    start = QPoint(port.width() // 2 - 150, port.height() // 2 - 60)
+    QTest.mousePress(port, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for step in range(1, 9):
+        QTest.mouseMove(port, start + QPoint(14 * step, 12 * step))
+        pump(0.02)
+    shot(viewer, "22-drawing-a-face")
+    QTest.mouseRelease(
+        port, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start + QPoint(4, 4)
+    )
+    viewer.close()
 
 
 def rename(window: MainWindow) -> None:

@@ -337,19 +337,39 @@ def test_exiftool_reads_the_hand_written_sidecar_alike(tagged):
     assert names == ["Seq Ann", "Seq Ben"]
 
 
-def test_region_without_a_detected_face_becomes_a_face(tmp_path, faces, two_faces):
-    source, _ = two_faces
+def test_a_region_on_a_missed_face_becomes_a_face_and_one_on_no_face_names_nobody(
+    tmp_path, lfw_people
+):
+    """A far face the scan's plan misses (100 px in a 4000 x 3000 photo whose near face it
+    found) becomes a named face of its own; a region on a plain wall, as other programs tag a
+    pet or a leaf, makes no face and no person, and the photo's names report says why."""
+    need_exiftool()
+    people = list(lfw_people.values())
+    near, far = people[0][0], people[5][0]
     folder = tmp_path / "photos"
     folder.mkdir()
-    target = folder / "drawn.jpg"
-    shutil.copy(source, target)
-    # A named region where the detector finds nothing: the top-left corner.
-    exiftool("-overwrite_original", mwg([("Corner", (0.0, 0.0, 0.2, 0.25))]), target)
+    target = folder / "far.jpg"
+    canvas = Image.new("RGB", (4000, 3000), (120, 130, 125))
+    canvas.paste(Image.open(near).convert("RGB").resize((800, 800)), (200, 200))
+    canvas.paste(Image.open(far).convert("RGB").resize((227, 227)), (3400, 2500))
+    canvas.save(target, quality=92)
+    # LFW's face box (70..180 of 250 px), where the far photo was pasted.
+    region = (3464 / 4000, 2564 / 3000, 3563 / 4000, 2663 / 3000)
+    assert not any(
+        iou(normalized(f.box, 4000, 3000), region) > 0.3
+        for f in analyze_photo(target, Settings(import_names=False)).faces
+    ), "the plan found the far face itself: this test no longer tests a missed one"
+    exiftool(
+        "-overwrite_original",
+        mwg([("Far Face", region), ("Corner", (0.02, 0.7, 0.12, 0.83))]),
+        target,
+    )
     album("scan", folder, "--library", tmp_path / "lib.db", "--quiet")
     photo = export(tmp_path / "lib.db")["photos"][0]
-    corner = _named(photo["faces"])["Corner"]
-    assert corner["manual"] and corner["label_source"] == "file"
-    assert len(photo["faces"]) == 3
+    named = _named(photo["faces"])
+    assert named["Far Face"]["manual"] and named["Far Face"]["label_source"] == "file"
+    assert "Corner" not in named and len(photo["faces"]) == 2
+    assert "the region of 'Corner' holds no face" in photo["names_error"]
 
 
 def test_names_seed_matching_and_survive_what_album_decides(tmp_path, lfw_people):

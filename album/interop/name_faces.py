@@ -3,7 +3,16 @@
 Runs in the worker, beside detection, because a named region the detector missed has to be
 encoded from the photo's pixels, like a face drawn by hand in the viewer. Each named region
 takes the detected face it overlaps most (IoU at least `REGION_IOU`), or becomes a face of its
-own. The result is plain data on the analysis; the scan's writer stores the names.
+own when a closer look finds a face in it. The result is plain data on the analysis; the scan's
+writer stores the names.
+
+Other programs name more than people: a pet, a raspberry, a leaf, tagged as a face region on
+whatever area the user drew. Such a name must not become a person in album, nor teach the
+matcher what "Vuk the fox" looks like (Review then asked "Is this Vuk the fox?" about a man).
+So a region names nothing where its pixels hold no face a person could recognise: no face
+detected there, even on a closer look, or only a blur (`album.faces.quality`). The region stays
+in the file as it was, and the photo's names report says why; the user can still draw the box
+in album and name it.
 """
 
 from __future__ import annotations
@@ -22,6 +31,9 @@ MIN_REGION_PX = 8
 
 class _Face(Protocol):
     box: tuple[int, int, int, int]  # top, right, bottom, left
+
+    @property
+    def recognisable(self) -> bool: ...
 
 
 @dataclass
@@ -60,11 +72,11 @@ def name_faces(
     faces: list[_Face],
     width: int,
     height: int,
-    encode: Callable[[tuple[int, int, int, int]], _Face],
+    encode: Callable[[tuple[int, int, int, int]], _Face | None],
     mtime_ns: int = 0,
 ) -> ImportedNames:
     """Put the names on `faces`, appending a face encoded by `encode(box)` where a region
-    has no detected face."""
+    has no detected face; `encode` returns None where it finds no face in the region."""
     out = ImportedNames(state=state, error=names.error, newest_ns=newest_change(mtime_ns, state))
     detected = [
         (left / width, top / height, right / width, bottom / height)
@@ -89,7 +101,10 @@ def name_faces(
     problems: list[str] = []
     for r, region in enumerate(names.regions):
         if r in region_face:
-            out.faces.append((region_face[r], region.name))
+            if faces[region_face[r]].recognisable:
+                out.faces.append((region_face[r], region.name))
+            else:
+                problems.append(f"the region of {region.name!r} holds no recognisable face")
             continue
         left, top, right, bottom = region.box
         box = (
@@ -101,10 +116,15 @@ def name_faces(
         if box[1] - box[3] < MIN_REGION_PX or box[2] - box[0] < MIN_REGION_PX:
             problems.append(f"the region of {region.name!r} is too small to be a face")
             continue
-        faces.append(encode(box))
+        face = encode(box)
+        if face is None:
+            problems.append(f"the region of {region.name!r} holds no face")
+            continue
+        faces.append(face)
         out.faces.append((len(faces) - 1, region.name))
     if names.names:
-        if len(faces) == 1 and not out.faces and len(names.names) == 1:
+        lone = len(faces) == 1 and faces[0].recognisable
+        if lone and not out.faces and len(names.names) == 1:
             out.faces.append((0, names.names[0]))
         else:
             out.hints = list(names.names)

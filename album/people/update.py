@@ -107,24 +107,35 @@ def plan_people(
     rejected = _rejections_by_face(library)
     plan = PeoplePlan()
     not_user = np.array([s not in DECIDED_SOURCES for s in table.sources], dtype=bool)
-    refs = ~not_user & (table.person_ids >= 0)
+    decided = ~not_user & (table.person_ids >= 0)
+    # A face nobody could recognise (a blur, a tiny bystander) is never matched nor grouped,
+    # and a blurred face the user named is no likeness of them to match others by: its
+    # descriptor lies near everyone (album.faces.quality).
+    refs = decided & table.recognisable
+    hopeless = not_user & ~table.recognisable
     if around is not None and not recluster:
         candidates = not_user & _affected(table, refs, set(around), set(faces), settings)
+        candidates |= hopeless
     else:
         candidates = not_user
     if progress is not None:
         progress("matching", int(candidates.sum()))
     matched = _match(table, candidates, refs, rejected, settings, plan)
     if recluster:
-        rest = candidates & ~matched
+        rest = candidates & ~matched & ~hopeless
         if progress is not None:
             progress("grouping", int(rest.sum()))
-        _cluster(table, rest, refs, rejected, settings, plan)
+        _cluster(table, rest, decided, rejected, settings, plan)
     else:
         withdrawn = np.flatnonzero(
-            candidates & ~matched & np.array([s == AUTO for s in table.sources], dtype=bool)
+            candidates
+            & ~matched
+            & ~hopeless
+            & np.array([s == AUTO for s in table.sources], dtype=bool)
         )
         _back_to_groups(library, table, withdrawn, rejected, plan)
+    for i in np.flatnonzero(hopeless & (table.person_ids >= 0)):
+        plan.labels[int(table.ids[i])] = (None, None, None)
     index = {int(face_id): i for i, face_id in enumerate(table.ids)}
     for face_id in plan.labels:
         i = index[face_id]
@@ -167,9 +178,9 @@ def _match(
     settings: PeopleSettings,
     plan: PeoplePlan,
 ) -> np.ndarray:
-    """Assign `auto` labels; returns which faces got one."""
+    """Assign `auto` labels to the recognisable candidates; returns which faces got one."""
     matched = np.zeros(len(table), dtype=bool)
-    idx = np.flatnonzero(candidates)
+    idx = np.flatnonzero(candidates & table.recognisable)
     if not refs.any() or len(idx) == 0:
         return matched
     found = match(
@@ -201,7 +212,7 @@ def _match(
 def _cluster(
     table: rows.FaceTable,
     rest: np.ndarray,
-    refs: np.ndarray,
+    decided: np.ndarray,
     rejected: dict[int, set[int]],
     settings: PeopleSettings,
     plan: PeoplePlan,
@@ -223,7 +234,7 @@ def _cluster(
     )
     carried = carry_identities(labels, old)
     user_in_photo = {
-        (int(table.photo_ids[i]), int(table.person_ids[i])) for i in np.flatnonzero(refs)
+        (int(table.photo_ids[i]), int(table.person_ids[i])) for i in np.flatnonzero(decided)
     }
     for j, i in enumerate(idx):
         face_id = int(table.ids[i])

@@ -139,7 +139,7 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
                 if not manual:
                     conn.execute(
                         "UPDATE faces SET top = ?, right = ?, bottom = ?, left = ?, score = ?, "
-                        "embedding = ? WHERE id = ?",
+                        "embedding = ?, sharpness = ? WHERE id = ?",
                         (
                             top,
                             right,
@@ -147,6 +147,7 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
                             left,
                             face.score,
                             None if forgotten else embedding_blob(face.embedding),
+                            face.sharpness,
                             face_id,
                         ),
                     )
@@ -157,7 +158,7 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
                 continue
             cursor = conn.execute(
                 "INSERT INTO faces (photo_id, top, right, bottom, left, score, embedding, "
-                "manual) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "manual, sharpness) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     photo_id,
                     top,
@@ -167,6 +168,7 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
                     face.score,
                     embedding_blob(face.embedding),
                     int(face.manual),
+                    face.sharpness,
                 ),
             )
             face_id = int(cursor.lastrowid or 0)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from album.faces.quality import SHARP_ENOUGH
 from album.store.faces import blob_embedding
 
 
@@ -291,6 +292,9 @@ class FaceTable:
     confidences: np.ndarray
     embeddings: np.ndarray  # (n, 128) float32
     group_ids: np.ndarray  # the group the clustering last put the face in; -1: none
+    # Sharp enough for a person to recognise (album.faces.quality): only these are matched,
+    # grouped, asked about or taken as a named person's likeness.
+    recognisable: np.ndarray
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -298,8 +302,10 @@ class FaceTable:
 
 def face_table(conn: sqlite3.Connection) -> FaceTable:
     rows = conn.execute(
-        "SELECT id, photo_id, person_id, label_source, confidence, embedding, group_id FROM faces "
-        "WHERE removed = 0 AND embedding IS NOT NULL ORDER BY id"
+        "SELECT id, photo_id, person_id, label_source, confidence, embedding, group_id, "
+        "sharpness IS NULL OR sharpness >= ? FROM faces "
+        "WHERE removed = 0 AND embedding IS NOT NULL ORDER BY id",
+        (SHARP_ENOUGH,),
     ).fetchall()
     n = len(rows)
     embeddings = np.empty((n, 128), dtype=np.float32)
@@ -319,6 +325,7 @@ def face_table(conn: sqlite3.Connection) -> FaceTable:
         group_ids=np.fromiter(
             (-1 if r[6] is None else r[6] for r in rows), dtype=np.int64, count=n
         ),
+        recognisable=np.fromiter((bool(r[7]) for r in rows), dtype=bool, count=n),
     )
 
 

@@ -188,5 +188,12 @@ DROP TABLE face_crops;
 CROPS_LEAVE_VERSION = 4
 V3_CROP_SIDE = 160  # the side every crop was cut at before the cache (Settings.crop_size)
 
-MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4]
+# v5: how sharp each face is (album.faces.quality): Review, matching and grouping leave out the
+# faces nobody could recognise. NULL for faces analyzed before (and drawn by the user): they
+# count as recognisable until their photo is analyzed again.
+SCHEMA_V5 = """
+ALTER TABLE faces ADD COLUMN sharpness REAL;
+"""
+
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5]
 LATEST_VERSION = len(MIGRATIONS)
