@@ -258,36 +258,7 @@ def grid_view(delegate: TileDelegate, parent: QWidget | None = None) -> QListVie
     )
     view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     view.setFrameShape(QListView.Shape.NoFrame)
-    EvenColumns(view, delegate)
     return view
-
-
-class EvenColumns(QObject):
-    """Spreads a grid's columns over its whole width. Tiles of a fixed size left what did not
-    make a whole column as one empty band on the right (up to a tile wide: the Photos page
-    at 1280 px looked cut off); the cells now share it, a few pixels each."""
-
-    def __init__(self, view: QListView, delegate: TileDelegate) -> None:
-        super().__init__(view)
-        self.view = view
-        self.delegate = delegate
-        view.viewport().installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize:
-            self.spread()
-        return False
-
-    def spread(self) -> None:
-        option = QStyleOptionViewItem()
-        option.fontMetrics = self.view.fontMetrics()
-        tile = self.delegate.sizeHint(option, QModelIndex())
-        gap = 2 * self.view.spacing()
-        width = self.view.viewport().width()
-        columns = max(1, width // (tile.width() + gap))
-        cell = QSize(max(tile.width() + gap, width // columns), tile.height() + gap)
-        if self.view.gridSize() != cell:
-            self.view.setGridSize(cell)
 
 
 HOLD_MS = 2500  # how long after the last click or key on a grid it still counts as in use
