@@ -1,5 +1,5 @@
 """Issue 20, item 10: a window says which library it shows and does not hide another one; Rescan
-all leaves the user where they are."""
+all leaves the user where they are; the Photos grid fills its width."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QPoint
 from PySide6.QtNetwork import QLocalServer
+from PySide6.QtWidgets import QStyle
 
 from album.ui.single_instance import server_name
 from tests.conftest import album, copy_photos, open_window
@@ -33,7 +34,7 @@ def test_two_libraries_two_titles_and_the_second_window_steps_aside(
         other.close()
 
 
-def test_rescan_all_keeps_the_folders_page(
+def test_rescan_all_keeps_the_folders_page_and_photos_fill_the_width(
     qtbot, tmp_path: Path, lfw_people: dict[str, list[Path]]
 ):
     folder, library = tmp_path / "Pictures", tmp_path / "library.db"
@@ -49,6 +50,27 @@ def test_rescan_all_keeps_the_folders_page(
         qtbot.waitUntil(lambda: window.backend.scanning, timeout=WAIT)
         assert window.current_page() == "Folders", "Rescan all jumped to another page"
     assert window.current_page() == "Folders"
+
+    window.show_page("Photos")
+    grid = window.photos.view
+    qtbot.waitUntil(lambda: len(window.photos.model.rows) == 24, timeout=WAIT)
+    for width in (1280, 1100, 1500):
+        window.resize(width, 800)
+        qtbot.waitUntil(lambda w=width: window.width() == w, timeout=5_000)
+        qtbot.wait(300)
+        rects = [grid.visualRect(window.photos.model.index(r)) for r in range(24)]
+        top = min(r.top() for r in rects)
+        row = [r for r in rects if r.top() == top]
+        left = min(r.left() for r in row)
+        right = grid.viewport().width() - max(r.right() for r in row)
+        # Qt keeps a scroll bar's width free while none shows (it would otherwise re-lay out
+        # the grid the moment one appears): that much is the view's, not ours.
+        if not grid.verticalScrollBar().isVisible():
+            right -= grid.style().pixelMetric(
+                QStyle.PixelMetric.PM_ScrollBarExtent, None, grid.verticalScrollBar()
+            )
+        assert right <= left + 12, f"at {width} px the grid leaves {right} px on the right"
+        assert len(row) >= 2
 
 
 def test_the_window_opens_on_the_people_page_after_a_first_folder(qtbot, tmp_path: Path, faces):

@@ -58,6 +58,8 @@ class TileDelegate(QStyledItemDelegate):
         # fill their tile.
         self.whole = whole
         self.names: list[str] = []  # offered while typing a name
+        # Pixels added to every tile's width so the columns fill the grid (see FillWidth).
+        self.extra_width = 0
         # Pictures already scaled to their tile: a smooth scale of every tile on every paint
         # held the GUI thread for tens of ms per screen while scrolling. Keyed by the
         # pixmap's cache key, so a new picture for a tile is scaled afresh.
@@ -68,7 +70,7 @@ class TileDelegate(QStyledItemDelegate):
     ) -> QSize:
         line = option.fontMetrics.height()
         return QSize(
-            self.picture.width() + 2 * MARGIN,
+            self.picture.width() + 2 * MARGIN + self.extra_width,
             self.picture.height() + 2 * MARGIN + self.lines * (line + 2),
         )
 
@@ -258,7 +260,49 @@ def grid_view(delegate: TileDelegate, parent: QWidget | None = None) -> QListVie
     )
     view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     view.setFrameShape(QListView.Shape.NoFrame)
+    FillWidth(view, delegate)
     return view
+
+
+class FillWidth(QObject):
+    """Widens a grid's tiles so its columns fill the width. Tiles of one fixed size left what
+    did not make a whole column as one empty band on the right (up to a tile wide: the Photos
+    page at 1280 px looked cut off); now every tile takes a few pixels of it, its picture
+    centred. The tile's size hint grows rather than the view's grid size: a grid size set
+    while the grid lays out in batches left the last screen of a big grid empty."""
+
+    def __init__(self, view: QListView, delegate: TileDelegate) -> None:
+        super().__init__(view)
+        self.view = view
+        self.delegate = delegate
+        view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False
+
+    def fit(self) -> None:
+        view, delegate = self.view, self.delegate
+        # The width the view lays its tiles out in: it always keeps room for a scroll bar, shown
+        # or not. Only the width grows, never the height or the number of columns.
+        width = view.maximumViewportSize().width()
+        if view.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAsNeeded:
+            width -= view.style().pixelMetric(
+                QStyle.PixelMetric.PM_ScrollBarExtent, None, view.verticalScrollBar()
+            )
+        option = QStyleOptionViewItem()
+        option.fontMetrics = view.fontMetrics()
+        saved, delegate.extra_width = delegate.extra_width, 0
+        # The view puts one spacing before the first tile and after each.
+        step = delegate.sizeHint(option, QModelIndex()).width() + view.spacing()
+        delegate.extra_width = saved
+        room = width - 1 - view.spacing()
+        columns = max(1, room // step)
+        extra = (room - columns * step) // columns
+        if extra != delegate.extra_width:
+            delegate.extra_width = extra
+            delegate.sizeHintChanged.emit(QModelIndex())
 
 
 HOLD_MS = 2500  # how long after the last click or key on a grid it still counts as in use
