@@ -2,10 +2,11 @@
 
     QT_QPA_PLATFORM=offscreen uv run python docs/make_screenshots.py [--faces ../shared/faces]
 
-It walks the way a person would: an empty window, a dropped folder scanning, the people grid,
-naming someone in place, a person's page with suggestions, the review queue, photos of two
-people together, the photo viewer with its boxes, the folders page, the settings, the unsorted
-faces, the keyboard map and About.
+It walks the way a person would: an empty window, a dropped folder scanning (with a regroup
+beside it), the people grid, naming someone in place and in the name dialog, a person's page
+with suggestions, the review queue, every photo, photos of two people together, the photo
+viewer with its boxes and a box being drawn, the folders page, the settings, the unsorted
+faces, the keyboard map, About, and the library problem banner.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from PySide6.QtCore import QPoint, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtGui import QPainter, QPalette, QPixmap  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget  # noqa: E402
 
@@ -33,6 +35,7 @@ from album.ui.app import application, create_window  # noqa: E402
 from album.ui.dialogs import AboutDialog, SettingsDialog  # noqa: E402
 from album.ui.keyboard import KeyboardDialog  # noqa: E402
 from album.ui.main_window import MainWindow  # noqa: E402
+from album.ui.name_dialog import NameDialog  # noqa: E402
 
 OUT = REPO / "docs" / "screenshots"
 SIZE = (1280, 820)
@@ -154,6 +157,7 @@ def main() -> None:
         wait_for(lambda: len(window.people.model.rows) >= 2, 60)
         pump(1.5)
         shot(window, "02-scanning")
+        two_jobs(window)
         window.backend.resume_scan()
         wait_for(lambda: not window.backend.scanning, 600)
         # The regroup after the scan plans in its own process: closing the window cancels it.
@@ -181,6 +185,7 @@ def main() -> None:
         window.show_person(chavez.id)
         wait_for(lambda: len(window.person.faces.rows) >= 2)
         shot(window, "15-person-named-in-files")
+        name_dialog(window)
 
         window.show_page("Review")
         wait_for(lambda: window.review.faces.current is not None, 60)
@@ -188,6 +193,8 @@ def main() -> None:
         shot(window, "06-review")
 
         window.show_page("Photos")
+        wait_for(lambda: len(window.photos.model.rows) >= 30, 30)
+        shot(window, "20-photos")
         window.photos.show_people(["Barack Obama", "Joe Biden"])
         wait_for(lambda: 0 < len(window.photos.model.rows) <= 3, 30)
         shot(window, "07-photos-together")
@@ -300,6 +307,46 @@ def regroup_in_progress(window: MainWindow) -> None:
     window.backend.regroup_progress.disconnect(take)
 
 
+def two_jobs(window: MainWindow) -> None:
+    """The status bar with the paused scan and a regroup at once, each on its own line."""
+    taken: list[bool] = []
+
+    def take(stage: str, _faces: int) -> None:
+        if stage == "grouping" and not taken:
+            taken.append(True)
+            QApplication.processEvents()
+            window.grab().save(str(OUT / "21-scan-and-regroup.png"))
+            print("wrote docs/screenshots/21-scan-and-regroup.png")
+
+    window.backend.regroup_progress.connect(take)
+    window.backend.recluster()
+    wait_for(lambda: bool(taken) and not window.backend.regrouping, 120)
+    window.backend.regroup_progress.disconnect(take)
+
+
+def name_dialog(window: MainWindow) -> None:
+    """Rename on a person's page: the dialog as wide as its title, OK beside the field, and
+    the names that match what is typed in a list under it (a window of its own, drawn in)."""
+    dialog = NameDialog(window, "Rename", "Name:", sorted(window.person.names))
+    dialog.show()
+    pump(0.3)
+    QTest.keyClicks(dialog.edit, "Ser")
+    pump(0.5)
+    popup = dialog.edit.completer().popup()
+    picture = QPixmap(dialog.width() + 40, dialog.height() + popup.height() + 40)
+    picture.fill(window.palette().color(QPalette.ColorRole.Window).darker(115))
+    painter = QPainter(picture)
+    painter.drawPixmap(20, 20, dialog.grab())
+    if popup.isVisible():
+        at = dialog.mapFromGlobal(popup.mapToGlobal(QPoint(0, 0)))
+        painter.drawPixmap(20 + at.x(), 20 + at.y(), popup.grab())
+    painter.end()
+    picture.save(str(OUT / "23-name-dialog.png"))
+    print("wrote docs/screenshots/23-name-dialog.png")
+    dialog.reject()
+    dialog.deleteLater()
+
+
 def drawing_a_face(window: MainWindow, photo_id: int) -> None:
     """A box being dragged in the viewer: drawn from the first pixels, dark under white."""
     viewer = window.open_photo(photo_id, [photo_id])
@@ -313,6 +360,9 @@ def drawing_a_face(window: MainWindow, photo_id: int) -> None:
         QTest.mouseMove(port, start + QPoint(14 * step, 12 * step))
         pump(0.02)
     shot(viewer, "22-drawing-a-face")
+    # Back to a box too small to add, so letting go asks nothing (a modal question would wait
+    # here for ever).
+    QTest.mouseMove(port, start + QPoint(4, 4))
     QTest.mouseRelease(
         port, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start + QPoint(4, 4)
     )

@@ -6,10 +6,9 @@ And with that list open, the first Return only closed the list: the completer ea
 
 So the buttons stand to the right of the name, out of the list's way; the dialog is as wide as
 its title (with the window manager's " — album" and buttons); and Return is taken before the
-completer sees it: a name picked in the list (Down, or the first one that starts with what was
-typed, completed in the field with the rest selected) or else the text as typed, in one key.
-Typing on replaces the completed part, and Delete drops it, to give a new name that happens to
-begin an existing one.
+completer sees it: a name picked in the list with the arrow keys (or clicked), or else exactly
+the text as typed, in one key. Nothing is completed in the field itself: "Ben" typed must not
+become the "Benjamin" already in the library.
 """
 
 from __future__ import annotations
