@@ -157,7 +157,7 @@ def main() -> None:
         wait_for(lambda: len(window.people.model.rows) >= 2, 60)
         pump(1.5)
         shot(window, "02-scanning")
-        two_jobs(window)
+        regroup_shot(window, "21-scan-and-regroup")
         window.backend.resume_scan()
         wait_for(lambda: not window.backend.scanning, 600)
         # The regroup after the scan plans in its own process: closing the window cancels it.
@@ -288,35 +288,23 @@ def damaged_then_checked(window: MainWindow) -> None:
 
 
 def regroup_in_progress(window: MainWindow) -> None:
-    """File ▸ Group faces again: its stage and Cancel in the status bar. A small library plans
-    in a blink, so the picture is taken the moment the regroup's process starts grouping."""
+    """File ▸ Group faces again: its stage and Cancel in the status bar."""
     window.show_page("People")
     wait_for(lambda: not window.backend.jobs.busy and not window.backend.regrouping, 120)
+    regroup_shot(window, "16-regroup-progress")
+
+
+def regroup_shot(window: MainWindow, name: str) -> None:
+    """Starts a regroup and takes the window the moment its process starts grouping (a small
+    library plans in a blink); beside a paused scan, the status bar shows both jobs."""
     taken: list[bool] = []
 
     def take(stage: str, _faces: int) -> None:
         if stage == "grouping" and not taken:
             taken.append(True)
             QApplication.processEvents()  # lay the bar out before grabbing it
-            window.grab().save(str(OUT / "16-regroup-progress.png"))
-            print("wrote docs/screenshots/16-regroup-progress.png")
-
-    window.backend.regroup_progress.connect(take)
-    window.backend.recluster()
-    wait_for(lambda: bool(taken) and not window.backend.regrouping, 120)
-    window.backend.regroup_progress.disconnect(take)
-
-
-def two_jobs(window: MainWindow) -> None:
-    """The status bar with the paused scan and a regroup at once, each on its own line."""
-    taken: list[bool] = []
-
-    def take(stage: str, _faces: int) -> None:
-        if stage == "grouping" and not taken:
-            taken.append(True)
-            QApplication.processEvents()
-            window.grab().save(str(OUT / "21-scan-and-regroup.png"))
-            print("wrote docs/screenshots/21-scan-and-regroup.png")
+            window.grab().save(str(OUT / f"{name}.png"))
+            print(f"wrote docs/screenshots/{name}.png")
 
     window.backend.regroup_progress.connect(take)
     window.backend.recluster()

@@ -200,6 +200,25 @@ def album(*args: str | Path, check: bool = True, env: dict | None = None, timeou
     return result
 
 
+def run_on_x(module: str, *args: object, env: dict[str, str], timeout: float = 600) -> str:
+    """Run one of the tests' window scripts (``python -m tests.MODULE``) on the X server in
+    ``env``, in a process of its own (this session's Qt is offscreen); its stdout, once it has
+    exited 0 with no traceback."""
+    result = subprocess.run(
+        [sys.executable, "-m", module, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=REPO,
+    )
+    print(result.stdout[-4000:])
+    print(result.stderr[-8000:], file=sys.stderr)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "Traceback" not in result.stderr, result.stderr[-4000:]
+    return result.stdout
+
+
 def open_window(qtbot, library: Path):  # -> MainWindow (Qt loads only when a test calls it)
     """The real window on a library, shown (offscreen) at a desktop's size, closed by qtbot."""
     from album.ui.app import application, create_window

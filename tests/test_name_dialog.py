@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from tests.conftest import REPO
+from tests.conftest import run_on_x
 
 NAMES = ["Colin Powell", "Grace Kelly", "Serena Williams"]
 # What the user types, the keys pressed after it (before the one Return), and the name wanted.
@@ -28,18 +28,8 @@ TITLE = "Name faces"
 
 
 def test_one_return_takes_the_name_and_nothing_covers_ok_on_a_real_x_server(x_desktop):
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.test_name_dialog"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=x_desktop,
-        cwd=REPO,
-    )
-    print(result.stdout[-3000:])
-    assert result.returncode == 0, result.stderr[-4000:]
-    assert "Traceback" not in result.stderr, result.stderr[-4000:]
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    out = run_on_x("tests.test_name_dialog", env=x_desktop, timeout=300)
+    seen = json.loads(out.strip().splitlines()[-1])
     for case, (_typed, _keys, wanted) in CASES.items():
         got = seen[case]
         assert got["returns"] == 1, f"{case}: {got['returns']} Returns to close the dialog"

@@ -4,14 +4,12 @@ README, and its lists show every choice."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from PySide6.QtWidgets import QLabel
 
 from album.ui.dialogs import SettingsDialog
-from tests.conftest import REPO, open_window
+from tests.conftest import REPO, open_window, run_on_x
 
 
 def test_settings_show_the_detection_size_that_acts_and_every_write_choice(qtbot, tmp_path: Path):
@@ -42,16 +40,8 @@ def test_settings_show_the_detection_size_that_acts_and_every_write_choice(qtbot
 
 def test_every_choice_of_the_write_list_is_drawn_on_a_real_x_server(x_display, tmp_path: Path):
     """On X the stylesheet drew the current choice ("never") of the open list as a blank row."""
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.x11_settings", str(tmp_path / "library.db")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=x_display,
-        cwd=REPO,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    drawn = json.loads(result.stdout.strip().splitlines()[-1])
+    out = run_on_x("tests.x11_settings", tmp_path / "library.db", env=x_display, timeout=300)
+    drawn = json.loads(out.strip().splitlines()[-1])
     assert set(drawn) == {"never", "sidecar", "file"}
     for mode, ink in drawn.items():
         assert ink > 100, f"the choice {mode!r} is drawn blank (its frame only): {drawn}"

@@ -4,6 +4,7 @@ where the mouse left it, whatever the numbers say and whether the scan is paused
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPoint, Qt
@@ -41,6 +42,18 @@ def pause_x(window) -> int:
     return window.scan_bar.pause.mapToGlobal(QPoint(0, 0)).x()
 
 
+def scan_lines(window, speed: float) -> Iterator[tuple[int, str]]:
+    """A large scan's numbers, small to huge, each as the scan's line reads once laid out; the
+    regroup's line stays whole beside every one of them."""
+    for done, faces in ((12, 9), (12345, 23456), (123456, 234567)):
+        window.backend.scan_progress.emit(
+            ScanProgress("analyzing", done=done, total=250000, faces=faces, elapsed=done / speed)
+        )
+        lay_out()
+        yield done, readable(window.scan_bar.label)
+        assert "grouping the other faces (81234 faces)" in readable(window.regroup_bar.label)
+
+
 def test_two_jobs_in_the_status_bar_stay_readable_and_pause_stays_put(
     qtbot, tmp_path: Path, lfw_people
 ):
@@ -71,30 +84,18 @@ def test_two_jobs_in_the_status_bar_stay_readable_and_pause_stays_put(
     assert regroup.isVisible()
     assert pause_x(window) == where, "Pause moved when a regroup started"
     # A large scan's numbers, paused: the line says so, with no speed and no time left.
-    for done, faces in ((12, 9), (12345, 23456), (123456, 234567)):
-        backend.scan_progress.emit(
-            ScanProgress("analyzing", done=done, total=250000, faces=faces, elapsed=done / 12.3)
-        )
-        lay_out()
-        line = readable(scan.label)
+    for done, line in scan_lines(window, speed=12.3):
         assert f"Paused · {done} / 250000 photos" in line, line
         assert "/s" not in line and "ETA" not in line, line
         assert pause_x(window) == where, "Pause moved while paused"
-        assert "grouping the other faces (81234 faces)" in readable(regroup.label)
     # Resume: the same place, and the numbers that come do not move it.
     QTest.mouseClick(scan.pause, Qt.MouseButton.LeftButton)
     lay_out()
     assert not backend.scan_paused and scan.pause.text() == "Pause"
     assert pause_x(window) == where, "Pause moved when it became Resume and back"
-    for done, faces in ((7, 3), (4321, 8765), (123456, 234567)):
-        backend.scan_progress.emit(
-            ScanProgress("analyzing", done=done, total=250000, faces=faces, elapsed=done / 2.3)
-        )
-        lay_out()
-        line = readable(scan.label)
+    for done, line in scan_lines(window, speed=2.3):
         assert f"{done} / 250000 photos" in line and "2.3/s" in line and "ETA" in line, line
         assert pause_x(window) == where, f"Pause moved at {done} photos"
-        assert "grouping the other faces (81234 faces)" in readable(regroup.label)
     # Pause again: still there, and the paused line has no speed.
     QTest.mouseClick(scan.pause, Qt.MouseButton.LeftButton)
     lay_out()

@@ -9,12 +9,10 @@ offscreen):
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO, album, export, photos_by_name
+from tests.conftest import album, export, photos_by_name, run_on_x
 
 # A portrait against a white sky, pasted into a large bright photo, where a small detection
 # size misses its face; the drag starts on the sky, where a white band alone cannot be seen.
@@ -40,19 +38,7 @@ def test_a_face_drawn_with_a_real_mouse_shows_its_box_at_once_and_is_added(
     assert photo["faces"] == [], "the detector was meant to miss this face"
     left, top = PASTED_AT[0] + FACE[0], PASTED_AT[1] + FACE[1]
     args = [str(a) for a in (library, photo["id"], left, top, FACE[2])]
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.test_viewer_draw_x11", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=x_desktop,
-        cwd=REPO,
-    )
-    print(result.stdout[-4000:])
-    print(result.stderr[-8000:], file=sys.stderr)
-    assert result.returncode == 0, result.stderr[-4000:]
-    assert "drawn" in result.stdout
-    assert "Traceback" not in result.stderr, result.stderr[-4000:]
+    assert "drawn" in run_on_x("tests.test_viewer_draw_x11", *args, env=x_desktop, timeout=300)
     [face] = photos_by_name(export(library))["far-away.jpg"]["faces"]
     assert face["manual"]
     box_top, box_right, box_bottom, box_left = face["box"]
@@ -80,15 +66,9 @@ def draw(library: Path, photo_id: int, left: int, top: int, side: int) -> None:
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from album.ui.app import application, create_window
-    from tests.x11_journey import focus, pump, wait, xdotool
+    from tests.x11_journey import focus, open_x_window, pump, wait, xdotool
 
-    app = application()
-    assert app.platformName() == "xcb", app.platformName()
-    window = create_window(library)
-    window.resize(1200, 800)
-    window.show()
-    wait(window.isVisible, "the window")
+    window = open_x_window(library)
     viewer = window.open_photo(photo_id, [photo_id])
     wait(lambda: viewer.scene_view.picture is not None and viewer.isVisible(), "the photo")
     focus(viewer)
@@ -146,7 +126,6 @@ def draw(library: Path, photo_id: int, left: int, top: int, side: int) -> None:
 
 
 if __name__ == "__main__":
-    assert os.environ.get("QT_QPA_PLATFORM") == "xcb"
     library, photo_id, left, top, side = sys.argv[1:6]
     draw(Path(library), int(photo_id), int(left), int(top), int(side))
     sys.exit(0)

@@ -6,30 +6,17 @@ Any traceback on stderr fails it. The journey itself is tests/x11_journey.py.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import REPO, copy_photos
+from tests.conftest import album, copy_photos, run_on_x
 
 
 def test_a_photographers_first_hour_on_a_real_x_server(x_display, faces: Path, tmp_path: Path):
     folder = tmp_path / "Pictures"
     for person in ("Colin_Powell", "Serena_Williams", "Hugo_Chavez"):
         copy_photos(sorted((faces / "lfw-62x10" / person).iterdir())[:5], folder)
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.x11_journey", str(tmp_path / "library.db"), str(folder)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=x_display,
-        cwd=REPO,
-    )
-    print(result.stdout[-4000:])
-    print(result.stderr[-8000:], file=sys.stderr)
-    assert result.returncode == 0, result.stderr[-4000:]
-    assert "journey done" in result.stdout
-    assert "Traceback" not in result.stderr, result.stderr[-4000:]
+    out = run_on_x("tests.x11_journey", tmp_path / "library.db", folder, env=x_display)
+    assert "journey done" in out
 
 
 def test_naming_while_a_scan_changes_the_grid_names_the_person_clicked(
@@ -43,24 +30,6 @@ def test_naming_while_a_scan_changes_the_grid_names_the_person_clicked(
     for person in ("Tony_Blair", "Vladimir_Putin"):
         copy_photos(sorted((faces / "lfw-62x10" / person).iterdir())[:7], more)
     library = tmp_path / "library.db"
-    subprocess.run(
-        [sys.executable, "-m", "album", "scan", str(folder), "--library", str(library)],
-        check=True,
-        capture_output=True,
-        cwd=REPO,
-        env=x_display,
-        timeout=300,
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.x11_still_grid", str(library), str(more)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=x_display,
-        cwd=REPO,
-    )
-    print(result.stdout[-4000:])
-    print(result.stderr[-8000:], file=sys.stderr)
-    assert result.returncode == 0, result.stderr[-4000:]
-    assert "journey done" in result.stdout
-    assert "Traceback" not in result.stderr, result.stderr[-4000:]
+    album("scan", folder, "--library", library, env=x_display, timeout=300)
+    out = run_on_x("tests.x11_still_grid", library, more, env=x_display)
+    assert "journey done" in out

@@ -207,8 +207,8 @@ def journey(window: MainWindow, library: Path, folder: Path) -> None:
     assert sql(library, "SELECT count(*) FROM faces WHERE label_source = 'user'")[0][0] == 0
 
 
-def main() -> int:
-    library, folder = Path(sys.argv[1]), Path(sys.argv[2])
+def open_x_window(library: Path) -> MainWindow:
+    """The album window on the X server the environment names, shown and settled."""
     assert os.environ.get("QT_QPA_PLATFORM") == "xcb"
     app = application()
     assert app.platformName() == "xcb", app.platformName()
@@ -217,8 +217,16 @@ def main() -> int:
     window.show()
     wait(window.isVisible, "the window")
     pump(0.5)
+    return window
+
+
+def run_journey(walk: Callable[[MainWindow, Path, Path], None]) -> int:
+    """``python -m tests.SCRIPT LIBRARY FOLDER``: the window on LIBRARY, walked by ``walk``;
+    prints "journey done" when it went through."""
+    library, folder = Path(sys.argv[1]), Path(sys.argv[2])
+    window = open_x_window(library)
     try:
-        journey(window, library, folder)
+        walk(window, library, folder)
     finally:
         window.close()
         pump(0.5)
@@ -227,4 +235,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_journey(journey))

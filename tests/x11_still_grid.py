@@ -10,15 +10,13 @@ stopped, "Most photos first" must be true again without changing pages.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 from PySide6.QtCore import QPoint
 
-from album.ui.app import application, create_window
 from album.ui.main_window import MainWindow
-from tests.x11_journey import focus, keys, pump, sql, type_text, wait, xdotool
+from tests.x11_journey import focus, keys, pump, run_journey, sql, type_text, wait, xdotool
 
 
 def journey(window: MainWindow, library: Path, more: Path) -> None:
@@ -68,24 +66,5 @@ def journey(window: MainWindow, library: Path, more: Path) -> None:
     assert grid.model.id_at(grid.view.currentIndex()) == clicked, "the keyboard's tile moved"
 
 
-def main() -> int:
-    library, more = Path(sys.argv[1]), Path(sys.argv[2])
-    assert os.environ.get("QT_QPA_PLATFORM") == "xcb"
-    app = application()
-    assert app.platformName() == "xcb", app.platformName()
-    window = create_window(library)
-    window.resize(1200, 800)
-    window.show()
-    wait(window.isVisible, "the window")
-    pump(0.5)
-    try:
-        journey(window, library, more)
-    finally:
-        window.close()
-        pump(0.5)
-    print("journey done")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_journey(journey))
