@@ -11,6 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from album.cli.common import CommandError, open_library, usage_error
+from album.people import ages
 from album.people.service import EditError, NameTaken, PeopleService
 from album.people.suggest import merge_suggestions, review_queue
 from album.people.update import stored_people_settings
@@ -72,7 +73,8 @@ def _people(args: argparse.Namespace, service: PeopleService) -> str:
     lines = [f"{'id':>6}  {'name':<28} {'photos':>6} {'faces':>6} {'to review':>9}"]
     for p in found:
         name = (p.name or "(unnamed)") + (" [hidden]" if p.hidden else "")
-        lines.append(f"{p.id:>6}  {name:<28} {p.photos:>6} {p.faces:>6} {p.suggested:>9}")
+        born = f"  born {p.birthday}" if p.birthday else ""
+        lines.append(f"{p.id:>6}  {name:<28} {p.photos:>6} {p.faces:>6} {p.suggested:>9}{born}")
     return "\n".join(lines)
 
 
@@ -130,6 +132,23 @@ def _hide(hidden: bool) -> Handler:
 
 
 hide, unhide = _hide(True), _hide(False)
+
+
+def _birthday(args: argparse.Namespace, service: PeopleService) -> str:
+    """A bad date is a bad argument (exit 2), said before anything is written."""
+    if args.clear == (args.date is not None):
+        raise usage_error(
+            "give the birthday as YYYY-MM-DD, or --clear to remove it (not both): "
+            "album birthday PERSON 2015-03-12"
+        )
+    pid = person_id(service.library, args.person)
+    if args.clear:
+        return service.set_birthday(pid, None).summary
+    try:
+        day = ages.parse_birthday(args.date)
+    except ages.BirthdayError as exc:
+        raise usage_error(f"cannot use that birthday: {exc}") from None
+    return service.set_birthday(pid, day).summary
 
 
 def _confirm(args: argparse.Namespace, service: PeopleService) -> str:

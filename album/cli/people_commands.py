@@ -81,6 +81,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = _command(sub, "remove-face", "not a face: remove it, for good", "_remove")
     p.add_argument("faces", nargs="+", type=_face_id, metavar="FACE")
 
+    p = _command(sub, "birthday", "set (or --clear) a person's birthday", "_birthday")
+    p.add_argument("person", metavar="PERSON")
+    p.add_argument("date", nargs="?", metavar="DATE", help="the birthday, as YYYY-MM-DD")
+    p.add_argument("--clear", action="store_true", help="remove the birthday")
+
     for verb in ("hide", "unhide"):
         p = _command(sub, verb, f"{verb} a person", verb)
         p.add_argument("person", metavar="PERSON")

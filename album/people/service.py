@@ -10,12 +10,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from album.faces.analyze import analyze_region
 from album.imaging import PhotoError
 from album.interop.background import queue_photos
 from album.interop.write_names import load_mode as load_write_mode
 from album.interop.write_names import remove_name
+from album.people import ages
 from album.people.update import (
     PeopleSettings,
     UpdateReport,
@@ -44,6 +46,10 @@ class NameTaken(EditError):
         self.name = name
         self.existing_id = existing_id
 
+
+# Edits that change nothing the matching or the names written into photos depend on: undoing
+# them needs no matching afterwards.
+FACES_UNTOUCHED = frozenset({"birthday"})
 
 # Rounds of confirm-then-match one "Confirm suggestions" may take; each finds fewer.
 CONFIRM_ROUNDS = 5
@@ -88,9 +94,12 @@ class PeopleService:
         *,
         rematch: bool = False,
         confirm: Iterable[int] = (),
+        names_change: bool = True,
     ) -> EditResult:
         """`confirm`: people whose grouped faces this edit confirms, by `named_groups.settle`
-        after the edit (the edit's cost then does not grow with the group)."""
+        after the edit (the edit's cost then does not grow with the group). `names_change`:
+        whether the photos' names may change, so the files album writes names into must be
+        written again (a birthday is not written into photos)."""
         faces, people = set(faces), set(people)
         with self.library.write() as db:
             conn = db.conn
@@ -105,7 +114,8 @@ class PeopleService:
             edit_id = edits.record(conn, kind, summary, before, after)
             for person_id in confirm:
                 named_groups.queue(conn, person_id, edit_id)
-        self._write_files(faces, people | created)
+        if names_change:
+            self._write_files(faces, people | created)
         if rematch:
             self._after_edit(before, after)
         person = next(iter(created), None) if created else None
@@ -233,6 +243,8 @@ class PeopleService:
             raise EditError("merge needs at least two different people")
         faces = [f for p in [into, *sources] for f in self._face_ids(p)]
         new_name = target.name or next((p.name for p in source_rows if p.name), None)
+        # A birthday, like a name, is lent by a source when the target has none.
+        birthday = target.birthday or next((p.birthday for p in source_rows if p.birthday), None)
 
         def change(conn: sqlite3.Connection) -> None:
             taken = {f.photo_id: f for f in rows.faces_of_person(conn, into)}
@@ -252,6 +264,7 @@ class PeopleService:
                     taken[face.photo_id] = face
                 rows.delete_person(conn, source)
             rows.rename(conn, into, new_name)
+            rows.set_birthday(conn, into, birthday)
             if new_name is not None:
                 rows.confirm_grouped_faces(conn, into)
 
@@ -440,6 +453,37 @@ class PeopleService:
 
         return self._edit("cover", "Changed the cover photo", [], [person_id], change)
 
+    def set_birthday(self, person_id: int, birthday: date | str | None) -> EditResult:
+        """A person's birthday (None clears it): a user decision, committed at once and
+        undoable like a rename. Only a named person has one: an unnamed group is the
+        clustering's guess and may be regrouped away, birthday and all."""
+        person = self._person(person_id)
+        if person.name is None:
+            raise EditError("name this person first: only a named person has a birthday")
+        try:
+            if isinstance(birthday, str):
+                birthday = ages.parse_birthday(birthday)
+            elif birthday is not None:
+                ages.check_birthday(birthday)
+        except ages.BirthdayError as exc:
+            raise EditError(f"cannot use that birthday: {exc}") from None
+        stored = birthday.isoformat() if birthday is not None else None
+        if stored == person.birthday:  # nothing to change: nothing for undo to take back
+            if stored is None:
+                return EditResult(None, f"{self._who(person)} has no birthday to clear")
+            return EditResult(
+                None, f"The birthday of {self._who(person)} is already {ages.long_date(stored)}"
+            )
+
+        def change(conn: sqlite3.Connection) -> None:
+            rows.set_birthday(conn, person_id, stored)
+
+        if stored is None:
+            summary = f"Cleared the birthday of {self._who(person)}"
+        else:
+            summary = f"Birthday of {self._who(person)}: {ages.long_date(stored)}"
+        return self._edit("birthday", summary, [], [person_id], change, names_change=False)
+
     def keep_apart(self, a: int, b: int) -> None:
         """Two people the user says are different: never suggested for merging again."""
         if a == b:
@@ -465,6 +509,8 @@ class PeopleService:
             state = edit.after if undone else edit.before
             edits.restore(db.conn, state)
             edits.mark(db.conn, edit.id, undone=not undone)
+            if edit.kind in FACES_UNTOUCHED:
+                return edit.summary
             for person_id in state.get(named_groups.CONFIRM, ()):  # a naming done again
                 named_groups.queue(db.conn, person_id, edit.id)
             for person_id, row in state["people"].items():  # named, maybe grouped faces again

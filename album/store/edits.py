@@ -1,7 +1,9 @@
 """The edit log: what each people edit changed, so undo and redo restore it exactly.
 
 Each edit stores a snapshot of the rows it touched, before and after: the faces' labels, the
-people rows (or null where a person did not exist), and the faces' rejections. Undo writes the
+people rows (or null where a person did not exist), and the faces' rejections. A people row is
+[name, hidden, cover face, created, birthday]; edits logged before birthdays existed (schema v6)
+have the first four only, and undoing them leaves the birthday as it is. Undo writes the
 "before" snapshot back, redo the "after" one. Automatic work between edits (matching,
 clustering) only ever touches non-user labels, which undo is free to overwrite.
 """
@@ -51,7 +53,7 @@ def snapshot(
             rejected[str(face_id)].append(person_id)
     for chunk in _chunks(person_ids):
         for row in conn.execute(
-            f"SELECT id, name, hidden, cover_face_id, created_at FROM people "
+            f"SELECT id, name, hidden, cover_face_id, created_at, birthday FROM people "
             f"WHERE id IN {ids_in(chunk)}",
             chunk,
         ):
@@ -64,17 +66,19 @@ def restore(conn: sqlite3.Connection, state: Snapshot) -> None:
     for pid, row in people.items():
         if row is None:
             continue
-        name, hidden, cover, created = row
+        name, hidden, cover, created, *rest = row
         if name is not None:  # free the name if an unrelated person took it meanwhile
             conn.execute(
                 "UPDATE people SET name = NULL WHERE name = ? COLLATE NOCASE AND id != ?",
                 (name, int(pid)),
             )
+        known = bool(rest)  # a row logged before v6 says nothing about the birthday
         conn.execute(
-            "INSERT INTO people (id, name, hidden, cover_face_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
-            "hidden = excluded.hidden, cover_face_id = excluded.cover_face_id",
-            (int(pid), name, hidden, cover, created),
+            "INSERT INTO people (id, name, hidden, cover_face_id, created_at, birthday) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
+            "hidden = excluded.hidden, cover_face_id = excluded.cover_face_id, "
+            "birthday = CASE WHEN ? THEN excluded.birthday ELSE people.birthday END",
+            (int(pid), name, hidden, cover, created, rest[0] if known else None, known),
         )
     faces = state["faces"]
     ids = [int(f) for f in faces]

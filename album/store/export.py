@@ -16,9 +16,15 @@ FORMAT_VERSION = 1
 def export(library: Library) -> dict[str, Any]:
     conn = library.conn
     people = {
-        row[0]: {"id": row[0], "name": row[1], "hidden": bool(row[2]), "faces": row[3]}
+        row[0]: {
+            "id": row[0],
+            "name": row[1],
+            "hidden": bool(row[2]),
+            "faces": row[3],
+            "birthday": row[4],
+        }
         for row in conn.execute(
-            "SELECT p.id, p.name, p.hidden, count(f.id) FROM people p "
+            "SELECT p.id, p.name, p.hidden, count(f.id), p.birthday FROM people p "
             "JOIN faces f ON f.person_id = p.id AND f.removed = 0 GROUP BY p.id ORDER BY p.id"
         )
     }

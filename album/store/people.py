@@ -35,8 +35,10 @@ class Person:
     name: str | None
     hidden: bool
     cover_face_id: int | None
+    birthday: str | None = None  # ISO date (YYYY-MM-DD), a user decision like the name
 
 
+_PERSON_COLUMNS = "id, name, hidden, cover_face_id, birthday"
 _FACE_COLUMNS = (
     "id, photo_id, top, right, bottom, left, person_id, label_source, confidence, removed, manual"
 )
@@ -75,19 +77,22 @@ def faces_of_person(conn: sqlite3.Connection, person_id: int) -> list[Face]:
     return [_face(r) for r in rows]
 
 
+def _person(row: tuple | None) -> Person | None:
+    return Person(row[0], row[1], bool(row[2]), row[3], row[4]) if row else None
+
+
 def person(conn: sqlite3.Connection, person_id: int) -> Person | None:
-    row = conn.execute(
-        "SELECT id, name, hidden, cover_face_id FROM people WHERE id = ?", (person_id,)
-    ).fetchone()
-    return Person(row[0], row[1], bool(row[2]), row[3]) if row else None
+    return _person(
+        conn.execute(f"SELECT {_PERSON_COLUMNS} FROM people WHERE id = ?", (person_id,)).fetchone()
+    )
 
 
 def person_named(conn: sqlite3.Connection, name: str) -> Person | None:
-    row = conn.execute(
-        "SELECT id, name, hidden, cover_face_id FROM people WHERE name = ? COLLATE NOCASE",
-        (name,),
-    ).fetchone()
-    return Person(row[0], row[1], bool(row[2]), row[3]) if row else None
+    return _person(
+        conn.execute(
+            f"SELECT {_PERSON_COLUMNS} FROM people WHERE name = ? COLLATE NOCASE", (name,)
+        ).fetchone()
+    )
 
 
 def create_person(conn: sqlite3.Connection, name: str | None = None) -> int:
@@ -185,6 +190,11 @@ def set_hidden(conn: sqlite3.Connection, person_id: int, hidden: bool) -> None:
 
 def set_cover(conn: sqlite3.Connection, person_id: int, face_id: int | None) -> None:
     conn.execute("UPDATE people SET cover_face_id = ? WHERE id = ?", (face_id, person_id))
+
+
+def set_birthday(conn: sqlite3.Connection, person_id: int, birthday: str | None) -> None:
+    """`birthday`: an ISO date (YYYY-MM-DD) the caller has checked, or None to clear it."""
+    conn.execute("UPDATE people SET birthday = ? WHERE id = ?", (birthday, person_id))
 
 
 def erase_person(conn: sqlite3.Connection, person_id: int) -> set[int]:

@@ -18,6 +18,7 @@ class PersonSummary:
     photos: int
     suggested: int  # faces only matched automatically, awaiting review
     cover_face_id: int | None
+    birthday: str | None = None  # ISO date (YYYY-MM-DD), when the user gave one
 
 
 @dataclass(frozen=True)
@@ -67,12 +68,12 @@ def people(
         "SELECT p.id, p.name, p.hidden, count(f.id) AS n, count(DISTINCT f.photo_id), "
         "count(f.id) FILTER (WHERE f.label_source = 'auto'), "
         "coalesce(p.cover_face_id, (SELECT c.id FROM faces c WHERE c.person_id = p.id "
-        "AND c.removed = 0 ORDER BY c.label_source = 'user' DESC, c.score DESC LIMIT 1)) "
-        "FROM people p JOIN faces f ON f.person_id = p.id AND f.removed = 0 "
+        "AND c.removed = 0 ORDER BY c.label_source = 'user' DESC, c.score DESC LIMIT 1)), "
+        "p.birthday FROM people p JOIN faces f ON f.person_id = p.id AND f.removed = 0 "
         f"WHERE {' AND '.join(where)} GROUP BY p.id ORDER BY {order}, p.id",
         params,
     )
-    return [PersonSummary(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6]) for r in rows]
+    return [PersonSummary(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6], r[7]) for r in rows]
 
 
 _PHOTO = "ph.id, ph.path, ph.raw_path, ph.width, ph.height, ph.taken_at, ph.status, ph.missing"

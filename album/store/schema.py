@@ -1,8 +1,9 @@
 """The library's tables, and the migrations that bring an older library up to date.
 
-Decisions are facts; everything else is derived. `faces.label_source = 'user'`, `removed` faces
-and `rejections` record what a person decided and nothing automatic may change them. Boxes,
-embeddings, crops, `auto` / `cluster` labels and unnamed people can always be recomputed.
+Decisions are facts; everything else is derived. `faces.label_source = 'user'`, `removed` faces,
+`rejections` and the people's names and birthdays record what a person decided and nothing
+automatic may change them. Boxes, embeddings, crops, `auto` / `cluster` labels and unnamed
+people can always be recomputed.
 
 Migration N (index N-1 of MIGRATIONS) brings `PRAGMA user_version` from N-1 to N. Each runs
 in one transaction, after a backup copy of the library.
@@ -195,5 +196,12 @@ SCHEMA_V5 = """
 ALTER TABLE faces ADD COLUMN sharpness REAL;
 """
 
-MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5]
+# v6: a person's birthday (ISO date, YYYY-MM-DD), so the window can say how old they were in
+# each photo. A user decision like the name: only a people edit sets it, undo takes it back,
+# and nothing automatic touches it. NULL: not given.
+SCHEMA_V6 = """
+ALTER TABLE people ADD COLUMN birthday TEXT;
+"""
+
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6]
 LATEST_VERSION = len(MIGRATIONS)

@@ -43,6 +43,7 @@ class RowsModel(QAbstractListModel, Generic[Row]):
         self._thumbnails = thumbnails
         self._kind = kind
         self._row_of: dict[int, int] = {}
+        self.captions: dict[int, str] = {}  # photo id -> the line under its tile
         thumbnails.ready.connect(self._picture_ready)
 
     def row_id(self, row: Row) -> int:
@@ -106,6 +107,17 @@ class RowsModel(QAbstractListModel, Generic[Row]):
             self.rows = new
             self._row_of = dict(zip(self.ids(new), range(len(new)), strict=True))
             self.endInsertRows()
+
+    def set_captions(self, captions: dict[int, str]) -> None:
+        """A line under each tile, by photo id (a person's page with a birthday: the photo's
+        year and the age then). Repaints every tile: the rows themselves did not change."""
+        if captions == self.captions:
+            return
+        self.captions = captions
+        if self.rows:
+            self.dataChanged.emit(
+                self.index(0), self.index(len(self.rows) - 1), [Qt.ItemDataRole.DisplayRole]
+            )
 
     def id_at(self, index: Index) -> int:
         return self.row_id(self.rows[index.row()])
@@ -215,7 +227,7 @@ class FacesModel(RowsModel[tuple[int, int, str | None, float | None]]):
         if role == Qt.ItemDataRole.DecorationRole:
             return self._thumbnails.face(face_id)
         if role == Qt.ItemDataRole.DisplayRole:
-            return ""
+            return self.captions.get(photo_id, "")
         if role == BadgeRole:
             if source == "auto":
                 return f"suggested {confidence:.0%}" if confidence is not None else "suggested"
@@ -251,7 +263,7 @@ class PhotosModel(RowsModel[PhotoSummary]):
         if role == Qt.ItemDataRole.DecorationRole:
             return self._thumbnails.photo(photo.id, photo.path)
         if role == Qt.ItemDataRole.DisplayRole:
-            return ""
+            return self.captions.get(photo.id, "")
         if role == IdRole:
             return photo.id
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -3,11 +3,15 @@
 Suggested faces (matched automatically) carry a badge and sort last; they can be confirmed one
 by one or all at once above a confidence. Selected faces can be declared "not this person",
 moved to someone else, removed as not-a-face, or made the person's cover.
+
+A person with a birthday is a life in photos: the page says when they were born, their faces
+run in the order the photos were taken, and every tile says the year and how old they were
+then ("2015 · 5 years"; an undated photo says so and shows no age).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -19,21 +23,38 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from album.people import ages
 from album.store import queries
 from album.store.library import Library
 from album.terminal import counted
 from album.ui.backend import Backend
+from album.ui.birthday_dialog import ask_birthday
 from album.ui.models import FacesModel, PhotosModel
 from album.ui.name_dialog import ask_name
 from album.ui.thumbnails import Thumbnails, VisibleTiles
 from album.ui.tiles import SteadyGrid, TileDelegate, grid_view
 
+FaceRow = tuple[int, int, str | None, float | None]
 PageData = tuple[
     queries.PersonSummary | None,
-    list[tuple[int, int, str | None, float | None]],
+    list[FaceRow],
     list[queries.PhotoSummary],
     list[str],
+    dict[int, str],  # photo id -> the line under its tiles (empty without a birthday)
 ]
+
+
+def dated(
+    birthday: str | None, faces: list[FaceRow], photos: list[queries.PhotoSummary]
+) -> tuple[list[FaceRow], dict[int, str]]:
+    """With a birthday, the faces in the order their photos were taken (undated last) and a
+    caption per photo; without one, the faces as they were (suggestions last) and none."""
+    if birthday is None:
+        return faces, {}
+    taken = {p.id: p.taken_at for p in photos}
+    captions = {p.id: ages.photo_caption(birthday, p.taken_at) for p in photos}
+    order = sorted(faces, key=lambda f: (taken.get(f[1]) is None, taken.get(f[1]) or ""))
+    return order, captions
 
 
 class PersonPage(QWidget):
@@ -76,8 +97,13 @@ class PersonPage(QWidget):
         self.title.setObjectName("title")
         self.stats = QLabel()
         self.stats.setObjectName("dim")
+        # Cut at the right in a narrow window rather than hold the window wide (the whole
+        # line is in its tooltip): with "born …" it is as wide as the buttons.
+        self.stats.setMinimumWidth(1)
         rename = QPushButton("Rename…")
         rename.clicked.connect(self.rename)
+        self.birthday_button = QPushButton("Birthday…")
+        self.birthday_button.clicked.connect(self.edit_birthday)
         self.confirm_all_button = QPushButton("Confirm suggestions")
         self.confirm_all_button.setToolTip(
             "Confirm every suggested face at or above this confidence"
@@ -91,7 +117,12 @@ class PersonPage(QWidget):
         header.addWidget(self.stats)
         header.addStretch(1)
         header.addWidget(rename)
-        header.addWidget(QLabel("at or above"))
+        header.addWidget(self.birthday_button)
+        # "≥", not "at or above": the header must leave room for Birthday… in a window
+        # 800 px wide (the words are in the tooltips).
+        at_least = QLabel("≥")
+        at_least.setToolTip(self.threshold.toolTip())
+        header.addWidget(at_least)
         header.addWidget(self.threshold)
         header.addWidget(self.confirm_all_button)
 
@@ -157,17 +188,17 @@ class PersonPage(QWidget):
         def load(library: Library) -> PageData:
             conn = library.conn
             found = [p for p in queries.people(conn, include_hidden=True) if p.id == person_id]
-            return (
-                found[0] if found else None,
-                queries.faces_of(conn, person_id),
-                queries.photos_with(conn, [person_id]),
-                queries.person_names(conn),
+            person = found[0] if found else None
+            photos = queries.photos_with(conn, [person_id])
+            faces, captions = dated(
+                person.birthday if person else None, queries.faces_of(conn, person_id), photos
             )
+            return person, faces, photos, queries.person_names(conn), captions
 
         self.backend.query(load, self._loaded)
 
     def _loaded(self, data: PageData) -> None:
-        person, faces, photos, names = data
+        person, faces, photos, names, captions = data
         self.person = person
         self.names = names
         if person is None:
@@ -178,12 +209,31 @@ class PersonPage(QWidget):
         self.stats.setText(
             f"{counted(person.faces, 'face')} in {counted(person.photos, 'photo')}"
             + (f" · {suggested} suggested" if suggested else "")
+            + (f" · born {ages.long_date(person.birthday)}" if person.birthday else "")
         )
+        self.stats.setToolTip(self.stats.text())
+        self.birthday_button.setEnabled(person.name is not None)
+        self.birthday_button.setToolTip(
+            "When they were born: each photo then says how old they were"
+            if person.name
+            else "Name this person first: only a named person has a birthday"
+        )
+        self._show_captions(bool(captions))
+        self.faces.set_captions(captions)
+        self.photos.set_captions(captions)
         self.steady_faces.set_rows(faces)
         self.photos.set_rows(photos)
         self.confirm_all_button.setEnabled(suggested > 0)
         self.reject_button.setText(f"Not {person.name}" if person.name else "Not this person")
         self._selection_changed()
+
+    def _show_captions(self, shown: bool) -> None:
+        """A line under the tiles for the year and age, only while there is a birthday."""
+        for view in (self.face_view, self.photo_view):
+            delegate = view.itemDelegate()
+            if isinstance(delegate, TileDelegate) and delegate.lines != int(shown):
+                delegate.lines = int(shown)
+                delegate.sizeHintChanged.emit(QModelIndex())
 
     def selected_faces(self) -> list[int]:
         rows = sorted(i.row() for i in self.face_view.selectionModel().selectedIndexes())
@@ -216,6 +266,18 @@ class PersonPage(QWidget):
             self.backend.edit(lambda s: s.name_person(person_id, name, merge=True))
             return
         self.backend.edit(lambda s: s.name_person(person_id, name))
+
+    def edit_birthday(self) -> None:
+        """Birthday…: set, change or clear it; an undoable people edit, like Rename."""
+        person = self.person
+        if person is None or person.name is None:
+            return
+        current = ages.stored_birthday(person.birthday)
+        answer = ask_birthday(self, person.name, current)
+        if answer is None or answer.birthday == current:
+            return
+        person_id, birthday = person.id, answer.birthday
+        self.backend.edit(lambda s: s.set_birthday(person_id, birthday))
 
     def confirm_selected(self) -> None:
         faces = [

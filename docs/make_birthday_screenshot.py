@@ -1,0 +1,98 @@
+"""Render a person's page with a birthday offscreen: docs/screenshots/24-birthday-ages.png.
+
+    QT_QPA_PLATFORM=offscreen uv run python docs/make_birthday_screenshot.py [--faces DIR]
+
+Apart from make_screenshots.py because it needs photos with dates: one child of the FG-NET
+set (`children/fgnet_078`, ages 0 to 12, each photo dated by its EXIF), named and given a
+birthday that agrees with those dates, as a parent would. The other screenshots' portraits
+carry no dates, and adding the child there would change every people grid they show.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+DOCS = Path(__file__).resolve().parent
+sys.path.insert(0, str(DOCS.parent))
+sys.path.insert(0, str(DOCS))
+
+from make_screenshots import SIZE, shot, wait_for  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
+
+from album.people.service import PeopleService  # noqa: E402
+from album.store import queries  # noqa: E402
+from album.store.library import Library  # noqa: E402
+from album.ui.app import application, create_window  # noqa: E402
+
+CHILD = "fgnet_078"
+NAME = "Leo"
+# The files say 0 years on 1991-08-03, 1 year on 1992-12-04 ... 12 on 2003-01-21: every one
+# of them holds for a birthday between 1990-12-06 and 1991-01-05.
+BIRTHDAY = date(1990, 12, 20)
+
+
+def prepare(faces: Path, root: Path) -> Path:
+    """Scan the child's photos (the real `album scan`) and name and date them."""
+    folder = root / "Pictures" / NAME
+    shutil.copytree(faces / "children" / CHILD, folder)
+    library_path = root / "library" / "library.db"
+    subprocess.run(
+        [sys.executable, "-m", "album", "scan", str(folder), "--library", str(library_path)],
+        check=True,
+        cwd=DOCS.parent,
+        capture_output=True,
+    )
+    with Library.open(library_path) as library:
+        service = PeopleService(library)
+        faces_found = [f for p in queries.all_photos(library.conn) for f in _faces(library, p.id)]
+        service.move_to_name(faces_found, NAME)
+        person = queries.people(library.conn, name_filter=NAME)[0]
+        service.set_birthday(person.id, BIRTHDAY)
+    return library_path
+
+
+def _faces(library: Library, photo_id: int) -> list[int]:
+    """The largest face of a photo (the child's: each FG-NET photo shows one)."""
+    found = queries.faces_in_photo(library.conn, photo_id)
+    found.sort(key=lambda f: (f.box[2] - f.box[0]) * (f.box[1] - f.box[3]), reverse=True)
+    return [f.id for f in found[:1]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--faces",
+        type=Path,
+        default=Path(os.environ.get("ALBUM_FACES", DOCS.parent.parent / "shared" / "faces")),
+    )
+    args = parser.parse_args()
+    if not (args.faces / "children" / CHILD).is_dir():
+        sys.exit(f"no children photos at {args.faces}: pass --faces or set ALBUM_FACES")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        os.environ["XDG_CONFIG_HOME"] = str(root / "config")
+        QSettings.setPath(
+            QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(root / "config")
+        )
+        library_path = prepare(args.faces, root)
+        application()
+        window = create_window(library_path)
+        window.resize(*SIZE)
+        window.show()
+        wait_for(lambda: len(window.people.model.rows) >= 1)
+        window.show_person(window.people.model.rows[0].id)
+        wait_for(lambda: len(window.person.faces.captions) >= 10)
+        shot(window, "24-birthday-ages")
+        window.close()
+
+
+if __name__ == "__main__":
+    main()
