@@ -34,7 +34,7 @@ import numpy as np
 
 from album.people.knn import knn_graph, sorted_unique
 
-__all__ = ["DEFAULT_THRESHOLD", "carry_identities", "cluster_faces"]
+__all__ = ["DEFAULT_THRESHOLD", "carry_identities", "cluster_and_crowding", "cluster_faces"]
 
 DEFAULT_THRESHOLD = 0.49
 """Largest distance at which two single faces are called one person (dlib's own cut is 0.6)."""
@@ -69,6 +69,27 @@ def cluster_faces(
     merge up to ``threshold + 0.06``. Clusters smaller than ``min_cluster_size`` become ``-1``.
     The result depends only on the input (no randomness, no thread timing).
     """
+    return cluster_and_crowding(
+        embeddings,
+        groups,
+        threshold=threshold,
+        min_cluster_size=min_cluster_size,
+        cannot_link=cannot_link,
+        k=k,
+    )[0]
+
+
+def cluster_and_crowding(
+    embeddings: np.ndarray,
+    groups: np.ndarray | None = None,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    min_cluster_size: int = 2,
+    cannot_link: Iterable[tuple[int, int]] = (),
+    k: int = _K,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``cluster_faces``'s labels, and each face's crowding (the share of the cut its group
+    kept, see ``_crowding``): matching a face to a named person keeps the same share."""
     x = np.asarray(embeddings, dtype=np.float32)
     if x.ndim != 2:
         raise ValueError(f"embeddings must be 2-D (n, dim), got shape {x.shape}")
@@ -78,13 +99,13 @@ def cluster_faces(
         raise ValueError("threshold and k must be positive, min_cluster_size at least 1")
     n = x.shape[0]
     if n == 0:
-        return np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=np.int64), np.empty(0)
     tags = _constraint_tags(n, groups, cannot_link)
     rows, cols = knn_graph(x, k, threshold + _REACH)
-    roots = _agglomerate(x, rows, cols, threshold, tags)
+    roots, crowding = _agglomerate(x, rows, cols, threshold, tags)
     roots = _mutual_pass(x, roots, tags)
     roots = _attach_stragglers(x, roots, tags)
-    return _relabel(roots, min_cluster_size)
+    return _relabel(roots, min_cluster_size), crowding
 
 
 def carry_identities(new_labels: np.ndarray, old_ids: np.ndarray) -> dict[int, int]:
@@ -359,8 +380,9 @@ def _agglomerate(
     cols: np.ndarray,
     threshold: float,
     tags: _Tags | None,
-) -> np.ndarray:
-    """Merge clusters in rounds over the graph's edges; returns each face's root face.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Merge clusters in rounds over the graph's edges; returns each face's root face, and
+    the crowding of the group it had after the sure merges.
 
     Each round every cluster finds its nearest neighbour among the pairs allowed to merge, and
     all mutual nearest pairs merge at once. Average linkage is "reducible", so that is the same
@@ -377,9 +399,11 @@ def _agglomerate(
     limit2 = (threshold + _REACH) ** 2
     first = threshold - _CROWD_FIRST
     u, v, val = _merge_rounds(c, rows, cols, c.link(rows, cols), first, tags, limit2)
-    c.scale_sum = _crowding(c, u, v, val, threshold + _REACH) * c.size
+    crowding = _crowding(c, u, v, val, threshold, threshold + _REACH)
+    c.scale_sum = crowding * c.size
+    crowding = crowding[_roots(c.parent)]
     _merge_rounds(c, u, v, val, threshold, tags, limit2)
-    return _roots(c.parent)
+    return _roots(c.parent), crowding
 
 
 def _merge_rounds(
@@ -445,7 +469,7 @@ def _merge_rounds(
 
 
 def _crowding(
-    c: _Clusters, u: np.ndarray, v: np.ndarray, val: np.ndarray, reach: float
+    c: _Clusters, u: np.ndarray, v: np.ndarray, val: np.ndarray, threshold: float, reach: float
 ) -> np.ndarray:
     """How much of the cut each group keeps, by how close the other people around it are.
 
@@ -454,12 +478,17 @@ def _crowding(
     and the nearest stranger 0.45, against 0.43 and 0.57 for Western adults), so a cut that
     fits one population merges strangers in the other. The library shows which is which: a
     group whose nearest groups lie close is in a crowd. Its scale is the mean average-linkage
-    distance to its 5 nearest groups (a group beyond the graph's reach counts at the reach),
-    over 0.58, capped at 1: a Western adult keeps the whole cut. Measured in one library of
-    lfw-62x10, web-celebs, eastasian and children: eastasian BCubed F 0.835 -> 0.95+, the
-    others unchanged (benchmarks/people_quality.py).
+    distance to its 4 nearest groups (a group beyond the graph's reach counts at the reach),
+    over 0.57, capped at 1: a Western adult keeps the whole cut. Groups nearer than the cut
+    itself are left out: they are mostly the same person's other photos, not yet merged (in a
+    small library every person was "crowded" by their own). Measured in one library of
+    lfw-62x10, web-celebs, eastasian and children (benchmarks/people_quality.py): BCubed F
+    eastasian 0.835 -> 0.954, children 0.694 -> 0.725, lfw-62x10 0.995 -> 0.996, web-celebs
+    as it was.
     """
     n = c.size.size
+    far = val >= threshold * threshold
+    u, v, val = u[far], v[far], val[far]
     src = np.concatenate((u, v))
     dist = np.sqrt(np.maximum(np.concatenate((val, val)), 0.0))
     order = np.lexsort((dist, src))

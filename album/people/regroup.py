@@ -93,12 +93,17 @@ def pack(plan: PeoplePlan) -> dict[str, Any]:
         "names": names,
         "new_people": plan.new_people,
         "created": plan.created,
+        "crowding_ids": np.fromiter(plan.crowding, dtype=np.int64, count=len(plan.crowding)),
+        "crowding": np.fromiter(plan.crowding.values(), dtype=np.float64, count=len(plan.crowding)),
     }
 
 
 def unpack(packed: dict[str, Any]) -> PeoplePlan:
     names: list[str | None] = [*packed["names"], None]  # code -1 is None
     plan = PeoplePlan(new_people=packed["new_people"], created=packed["created"])
+    plan.crowding = dict(
+        zip(packed["crowding_ids"].tolist(), packed["crowding"].tolist(), strict=True)
+    )
     columns = zip(
         packed["ids"].tolist(),
         packed["person"].tolist(),

@@ -94,6 +94,7 @@ def review_queue(
             table.person_ids[refs],
             forbidden=[rejected.get(int(table.ids[i]), set()) for i in loose],
             settings=settings,
+            crowding=table.crowding[loose],
         )
         held = is_user & (table.person_ids >= 0)
         taken = {(int(table.photo_ids[i]), int(table.person_ids[i])) for i in np.flatnonzero(held)}

@@ -63,6 +63,9 @@ class PeoplePlan:
     # (person, source) of each face in `labels` as the plan read them: the writer skips any
     # face whose label changed since (a user edited it while the plan was being made).
     was: dict[int, tuple[int | None, str | None]] = field(default_factory=dict)
+    # The crowding the grouping found for each face whose stored value it changes: matching
+    # (here, after edits, and in Review) shrinks a face's threshold by it.
+    crowding: dict[int, float] = field(default_factory=dict)
 
 
 def update_people(
@@ -189,6 +192,7 @@ def _match(
         table.person_ids[refs],
         forbidden=[rejected.get(int(table.ids[i]), set()) for i in idx],
         settings=settings.match,
+        crowding=table.crowding[idx],
     )
     # One person per photo: a user-labelled face wins, then a label not decided again here,
     # then the closest automatic match.
@@ -221,12 +225,17 @@ def _cluster(
     if len(idx) == 0:
         return
     # Loaded here: SciPy and scikit-learn cost a second to import, and only regrouping needs them.
-    from album.people.cluster import carry_identities, cluster_faces
+    from album.people.cluster import carry_identities, cluster_and_crowding
 
     kwargs = {"min_cluster_size": settings.min_cluster_size}
     if settings.cluster_threshold is not None:
         kwargs["threshold"] = settings.cluster_threshold
-    labels = cluster_faces(table.embeddings[idx], table.photo_ids[idx], **kwargs)
+    labels, crowding = cluster_and_crowding(table.embeddings[idx], table.photo_ids[idx], **kwargs)
+    crowding = np.round(crowding, 3)
+    changed = np.abs(crowding - table.crowding[idx]) > 5e-4
+    plan.crowding.update(
+        zip(table.ids[idx[changed]].tolist(), crowding[changed].tolist(), strict=True)
+    )
     old = np.where(
         np.array([table.sources[i] == CLUSTER for i in idx], dtype=bool),
         table.person_ids[idx],
@@ -329,6 +338,7 @@ def write_plan(library: Library, plan: PeoplePlan) -> UpdateReport:
             report.clustered += source == CLUSTER
             report.unsorted += person is None
         rows.relabel(conn, [c[:4] for c in changes])
+        rows.set_crowding(conn, plan.crowding)
         for person in {c[4] for c in changes if c[4] is not None}:
             report.people_removed += rows.delete_person_if_empty(conn, person)
     return report

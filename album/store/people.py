@@ -305,6 +305,7 @@ class FaceTable:
     # Sharp enough for a person to recognise (album.faces.quality): only these are matched,
     # grouped, asked about or taken as a named person's likeness.
     recognisable: np.ndarray
+    crowding: np.ndarray  # the share of the match threshold the face keeps (1: no crowd)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -313,7 +314,7 @@ class FaceTable:
 def face_table(conn: sqlite3.Connection) -> FaceTable:
     rows = conn.execute(
         "SELECT id, photo_id, person_id, label_source, confidence, embedding, group_id, "
-        "sharpness IS NULL OR sharpness >= ? FROM faces "
+        "sharpness IS NULL OR sharpness >= ?, crowding FROM faces "
         "WHERE removed = 0 AND embedding IS NOT NULL ORDER BY id",
         (SHARP_ENOUGH,),
     ).fetchall()
@@ -336,6 +337,16 @@ def face_table(conn: sqlite3.Connection) -> FaceTable:
             (-1 if r[6] is None else r[6] for r in rows), dtype=np.int64, count=n
         ),
         recognisable=np.fromiter((bool(r[7]) for r in rows), dtype=bool, count=n),
+        crowding=np.fromiter(
+            (1.0 if r[8] is None else r[8] for r in rows), dtype=np.float64, count=n
+        ),
+    )
+
+
+def set_crowding(conn: sqlite3.Connection, crowding: dict[int, float]) -> None:
+    """Store each face's crowding, as the grouping measured it."""
+    conn.executemany(
+        "UPDATE faces SET crowding = ? WHERE id = ?", ((v, f) for f, v in crowding.items())
     )
 
 

@@ -203,5 +203,20 @@ SCHEMA_V6 = """
 ALTER TABLE people ADD COLUMN birthday TEXT;
 """
 
-MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6]
+# v7: how crowded the grouping found each face's neighbourhood (album.people.cluster), kept
+# so that matching after an edit shrinks its threshold as the last regroup did. Derived:
+# NULL until a regroup measures it, read as 1 (no crowd).
+SCHEMA_V7 = """
+ALTER TABLE faces ADD COLUMN crowding REAL;
+"""
+
+MIGRATIONS: list[str] = [
+    SCHEMA_V1,
+    SCHEMA_V2,
+    SCHEMA_V3,
+    SCHEMA_V4,
+    SCHEMA_V5,
+    SCHEMA_V6,
+    SCHEMA_V7,
+]
 LATEST_VERSION = len(MIGRATIONS)
