@@ -10,12 +10,9 @@ carry no dates, and adding the child there would change every people grid they s
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -24,13 +21,12 @@ DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS.parent))
 sys.path.insert(0, str(DOCS))
 
-from make_screenshots import SIZE, shot, wait_for  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
+from make_screenshots import largest_face, scanned, scene, shot, wait_for  # noqa: E402
 
 from album.people.service import PeopleService  # noqa: E402
 from album.store import queries  # noqa: E402
 from album.store.library import Library  # noqa: E402
-from album.ui.app import application, create_window  # noqa: E402
+from album.ui.main_window import MainWindow  # noqa: E402
 
 CHILD = "fgnet_078"
 NAME = "Leo"
@@ -43,56 +39,22 @@ def prepare(faces: Path, root: Path) -> Path:
     """Scan the child's photos (the real `album scan`) and name and date them."""
     folder = root / "Pictures" / NAME
     shutil.copytree(faces / "children" / CHILD, folder)
-    library_path = root / "library" / "library.db"
-    subprocess.run(
-        [sys.executable, "-m", "album", "scan", str(folder), "--library", str(library_path)],
-        check=True,
-        cwd=DOCS.parent,
-        capture_output=True,
-    )
+    library_path = scanned(folder, root)
     with Library.open(library_path) as library:
         service = PeopleService(library)
-        faces_found = [f for p in queries.all_photos(library.conn) for f in _faces(library, p.id)]
+        faces_found = [largest_face(library, p.id) for p in queries.all_photos(library.conn)]
         service.move_to_name(faces_found, NAME)
         person = queries.people(library.conn, name_filter=NAME)[0]
         service.set_birthday(person.id, BIRTHDAY)
     return library_path
 
 
-def _faces(library: Library, photo_id: int) -> list[int]:
-    """The largest face of a photo (the child's: each FG-NET photo shows one)."""
-    found = queries.faces_in_photo(library.conn, photo_id)
-    found.sort(key=lambda f: (f.box[2] - f.box[0]) * (f.box[1] - f.box[3]), reverse=True)
-    return [f.id for f in found[:1]]
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--faces",
-        type=Path,
-        default=Path(os.environ.get("ALBUM_FACES", DOCS.parent.parent / "shared" / "faces")),
-    )
-    args = parser.parse_args()
-    if not (args.faces / "children" / CHILD).is_dir():
-        sys.exit(f"no children photos at {args.faces}: pass --faces or set ALBUM_FACES")
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        os.environ["XDG_CONFIG_HOME"] = str(root / "config")
-        QSettings.setPath(
-            QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(root / "config")
-        )
-        library_path = prepare(args.faces, root)
-        application()
-        window = create_window(library_path)
-        window.resize(*SIZE)
-        window.show()
-        wait_for(lambda: len(window.people.model.rows) >= 1)
-        window.show_person(window.people.model.rows[0].id)
-        wait_for(lambda: len(window.person.faces.captions) >= 10)
-        shot(window, "24-birthday-ages")
-        window.close()
+def show(window: MainWindow) -> None:
+    wait_for(lambda: len(window.people.model.rows) >= 1)
+    window.show_person(window.people.model.rows[0].id)
+    wait_for(lambda: len(window.person.faces.captions) >= 10)
+    shot(window, "24-birthday-ages")
 
 
 if __name__ == "__main__":
-    main()
+    scene(__doc__.split("\n\n")[0], f"children/{CHILD}", prepare, show)

@@ -14,9 +14,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -64,6 +67,67 @@ def shot(widget: QWidget, name: str) -> None:
     path = OUT / f"{name}.png"
     widget.grab().save(str(path))
     print(f"wrote {path.relative_to(REPO)}")
+
+
+def largest_face(library: Library, photo_id: int) -> int:
+    """The largest face of a photo: the one its folder names (a portrait's own)."""
+    found = queries.faces_in_photo(library.conn, photo_id)
+    return max(found, key=lambda f: (f.box[2] - f.box[0]) * (f.box[1] - f.box[3])).id
+
+
+@contextmanager
+def session(description: str, needs: str) -> Iterator[tuple[Path, Path]]:
+    """(the face photos, a temporary root): the command line read, and the settings of this
+    run kept in the root, away from the user's."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--faces",
+        type=Path,
+        default=Path(os.environ.get("ALBUM_FACES", REPO.parent / "shared" / "faces")),
+    )
+    args = parser.parse_args()
+    if not (args.faces / needs).is_dir():
+        sys.exit(f"no {needs} photos at {args.faces}: pass --faces or set ALBUM_FACES")
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        os.environ["XDG_CONFIG_HOME"] = str(root / "config")
+        QSettings.setPath(
+            QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(root / "config")
+        )
+        yield args.faces, root
+
+
+def scanned(folder: Path, root: Path) -> Path:
+    """The library of a real `album scan` of the folder."""
+    library_path = root / "library" / "library.db"
+    subprocess.run(
+        [sys.executable, "-m", "album", "scan", str(folder), "--library", str(library_path)],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+    )
+    return library_path
+
+
+def scene(
+    description: str,
+    needs: str,
+    prepare: Callable[[Path, Path], Path],
+    show: Callable[[MainWindow], None],
+) -> None:
+    """One more screenshot, of a library of its own: ``prepare(faces, root)`` scans and edits
+    it (returning its path), then ``show`` takes the pictures of its window. ``needs`` is the
+    folder under the faces that must exist."""
+    with session(description, needs) as (faces, root):
+        library_path = prepare(faces, root)
+        application()
+        window = create_window(library_path)
+        window.resize(*SIZE)
+        window.show()
+        show(window)
+        wait_for(lambda: not window.backend.jobs.busy)  # nothing left running at close
+        window.close()
 
 
 def photo_folder(faces: Path, root: Path) -> Path:
@@ -125,23 +189,8 @@ def name_people(library_path: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--faces",
-        type=Path,
-        default=Path(os.environ.get("ALBUM_FACES", REPO.parent / "shared" / "faces")),
-    )
-    args = parser.parse_args()
-    if not (args.faces / "lfw-62x10").is_dir():
-        sys.exit(f"no face photos at {args.faces}: pass --faces or set ALBUM_FACES")
-    OUT.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        os.environ["XDG_CONFIG_HOME"] = str(root / "config")
-        QSettings.setPath(
-            QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(root / "config")
-        )
-        folder = photo_folder(args.faces, root)
+    with session(__doc__.split("\n\n")[0], "lfw-62x10") as (faces, root):
+        folder = photo_folder(faces, root)
         application()
         library_path = root / "library" / "library.db"
 

@@ -13,7 +13,7 @@ from typing import Any
 from album.cli.common import CommandError, open_library, usage_error
 from album.people import ages
 from album.people.service import EditError, NameTaken, PeopleService
-from album.people.suggest import merge_suggestions, review_queue
+from album.people.suggest import ReviewItem, merge_suggestions, review_queue
 from album.people.update import stored_people_settings
 from album.store import edits, photos, queries
 from album.store import people as rows
@@ -116,8 +116,10 @@ def _move(args: argparse.Namespace, service: PeopleService) -> str:
 
 
 def _reject(args: argparse.Namespace, service: PeopleService) -> str:
-    pid = person_id(service.library, args.person) if args.person else None
-    return service.reject(args.faces, pid).summary
+    people = [person_id(service.library, ref) for ref in args.person or ()]
+    if len(people) > 1:  # "Ada or Ben?" answered neither: one edit, one undo
+        return service.reject_each(args.faces, people).summary
+    return service.reject(args.faces, people[0] if people else None).summary
 
 
 def _remove(args: argparse.Namespace, service: PeopleService) -> str:
@@ -217,14 +219,42 @@ def _review(args: argparse.Namespace, service: PeopleService) -> str:
     pid = person_id(service.library, args.person) if args.person else None
     items = review_queue(service.library, person_id=pid, limit=args.limit)
     if args.json:
-        return json.dumps([asdict(i) for i in items], indent=1)
+        return json.dumps([_review_json(i) for i in items], indent=1)
     if not items:
         return "Nothing to review."
-    return "\n".join(
-        f"face {i.face_id:>6} (photo {i.photo_id}): is this {i.person or f'person {i.person_id}'}? "
-        f"{i.confidence:.0%}{'' if i.suggested else ' (not assigned)'}"
-        for i in items
+    return "\n".join(_review_line(i) for i in items)
+
+
+def _review_line(item: ReviewItem) -> str:
+    """One question as a line. "Ada or Ben?" is answered with `album move FACE --to PERSON`
+    or, for neither, `album reject FACE --from PERSON` once for each (see the command's help)."""
+    who = item.person or f"person {item.person_id}"
+    if item.is_choice and item.distances is not None:
+        near, far = item.distances
+        kept = ", kept apart" if item.apart else ""
+        return (
+            f"face {item.face_id:>6} (photo {item.photo_id}): {who} or {item.rival}? "
+            f"({near:.2f} / {far:.2f}{kept})"
+        )
+    return (
+        f"face {item.face_id:>6} (photo {item.photo_id}): is this {who}? "
+        f"{item.confidence:.0%}{'' if item.suggested else ' (not assigned)'}"
     )
+
+
+def _review_json(item: ReviewItem) -> dict[str, Any]:
+    """Every field of the question (fields are only added), its kind, and for a choice both
+    candidates, the nearer first, with their distances and confidences."""
+    out: dict[str, Any] = {**asdict(item), "kind": "choice" if item.is_choice else "person"}
+    if item.is_choice and item.distances is not None:
+        out["candidates"] = [
+            {"id": pid, "name": name, "distance": distance, "confidence": round(conf, 4)}
+            for pid, name, distance, conf in (
+                (item.person_id, item.person, item.distances[0], item.confidence),
+                (item.rival_id, item.rival, item.distances[1], item.rival_confidence or 0.0),
+            )
+        ]
+    return out
 
 
 def _merges(args: argparse.Namespace, service: PeopleService) -> str:
@@ -243,7 +273,10 @@ def _merges(args: argparse.Namespace, service: PeopleService) -> str:
 def _apart(args: argparse.Namespace, service: PeopleService) -> str:
     a, b = (person_id(service.library, ref) for ref in args.people)
     service.keep_apart(a, b)
-    return f"People {a} and {b} will not be suggested for merging again."
+    return (
+        f"People {a} and {b} are kept apart: never suggested for merging, never grouped "
+        "together, and a face close to both is asked about (album review), not filed."
+    )
 
 
 def _photos(args: argparse.Namespace, service: PeopleService) -> str:

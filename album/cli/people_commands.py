@@ -76,7 +76,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = _command(sub, "reject", "not this person: the face leaves and never comes back", "_reject")
     p.add_argument("faces", nargs="+", type=_face_id, metavar="FACE")
-    p.add_argument("--from", dest="person", metavar="PERSON", help="default: its current person")
+    p.add_argument(
+        "--from",
+        dest="person",
+        action="append",
+        metavar="PERSON",
+        help="default: its current person; repeat it for none of several (Ada or Ben? neither)",
+    )
 
     p = _command(sub, "remove-face", "not a face: remove it, for good", "_remove")
     p.add_argument("faces", nargs="+", type=_face_id, metavar="FACE")
@@ -110,7 +116,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("person", metavar="PERSON")
     p.add_argument("--yes", action="store_true", help="really forget them")
 
-    p = _command(sub, "review", 'faces to check: "is this X?", least certain first', "_review")
+    p = _command(
+        sub,
+        "review",
+        'faces to check: "is this X?" and "X or Y?" (answer with move, reject, confirm)',
+        "_review",
+    )
+    p.epilog = (
+        'Answer "is this X?" with `album move FACE --to X` (or `album confirm FACE` for a '
+        'suggestion) or `album reject FACE --from X`; "X or Y?" with `album move FACE --to X` '
+        "(or Y), or for neither `album reject FACE --from X --from Y`. `album undo` takes an "
+        "answer back."
+    )
     p.add_argument("--person", metavar="PERSON")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")

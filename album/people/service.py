@@ -334,6 +334,21 @@ class PeopleService:
             if person is None:
                 raise EditError(f"face {face.id} has no person to reject")
             pairs.append((face, person))
+        return self._reject(pairs)
+
+    def reject_each(self, face_ids: list[int], people: Iterable[int]) -> EditResult:
+        """'Neither': these faces are none of these people (Review's "Ada or Ben?" answered N,
+        `album reject FACE --from Ada --from Ben`). One edit, so one undo brings all back."""
+        faces = [self._face(f) for f in face_ids]
+        chosen = list(dict.fromkeys(people))
+        if not chosen:
+            raise EditError("no person to reject")
+        for person in chosen:
+            self._person(person)
+        return self._reject([(face, person) for face in faces for person in chosen])
+
+    def _reject(self, pairs: list[tuple[rows.Face, int]]) -> EditResult:
+        faces = list({face.id: face for face, _ in pairs}.values())
         people = {p for _, p in pairs}
 
         def change(conn: sqlite3.Connection) -> None:
@@ -345,9 +360,9 @@ class PeopleService:
                 rows.delete_person_if_empty(conn, person)
 
         names = {rows.person(self.library.conn, p) for p in people}
-        shown = ", ".join(p.name or self._who(p) for p in names if p)
+        shown = ", ".join(sorted(p.name or self._who(p) for p in names if p))
         summary = f"{len(faces)} face{'s' * (len(faces) != 1)}: not {shown}"
-        return self._edit("reject", summary, face_ids, people, change)
+        return self._edit("reject", summary, [f.id for f in faces], people, change)
 
     def remove_faces(self, face_ids: list[int]) -> EditResult:
         """Not a face at all (a false detection): gone, and it stays gone across rescans."""
@@ -485,12 +500,17 @@ class PeopleService:
         return self._edit("birthday", summary, [], [person_id], change, names_change=False)
 
     def keep_apart(self, a: int, b: int) -> None:
-        """Two people the user says are different: never suggested for merging again."""
+        """Two people the user says are different: never suggested for merging again, never
+        grouped together, and a face about as close to both is filed to neither (it becomes a
+        "Ada or Ben?" question in Review). Their suggestions are matched again at once."""
         if a == b:
             raise EditError("a person cannot be kept apart from themselves")
         self._person(a), self._person(b)
         with self.library.write() as db:
             rows.keep_apart(db.conn, a, b)
+        self.pending_people.update((a, b))
+        if not self.defer_rematch:
+            self.follow_up()
 
     # -- undo / redo -------------------------------------------------------------------------
 

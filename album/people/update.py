@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from album.people.apart import apart_links
 from album.people.match import MatchSettings, match
 from album.people.nearby import within
-from album.store import named_groups
+from album.store import named_groups, queries
 from album.store import people as rows
 from album.store import settings as stored_settings
 from album.store.faces import DECIDED_SOURCES
@@ -108,6 +109,7 @@ def plan_people(
     settings = settings or stored_people_settings(library)
     table = rows.face_table(library.conn)
     rejected = _rejections_by_face(library)
+    apart = queries.distinct_pairs(library.conn)  # "Different people": never one, never a guess
     plan = PeoplePlan()
     not_user = np.array([s not in DECIDED_SOURCES for s in table.sources], dtype=bool)
     decided = ~not_user & (table.person_ids >= 0)
@@ -123,12 +125,12 @@ def plan_people(
         candidates = not_user
     if progress is not None:
         progress("matching", int(candidates.sum()))
-    matched = _match(table, candidates, refs, rejected, settings, plan)
+    matched = _match(table, candidates, refs, rejected, apart, settings, plan)
     if recluster:
         rest = candidates & ~matched & ~hopeless
         if progress is not None:
             progress("grouping", int(rest.sum()))
-        _cluster(table, rest, decided, rejected, settings, plan)
+        _cluster(table, rest, decided, rejected, apart, settings, plan)
     else:
         withdrawn = np.flatnonzero(
             candidates
@@ -178,10 +180,14 @@ def _match(
     candidates: np.ndarray,
     refs: np.ndarray,
     rejected: dict[int, set[int]],
+    apart: set[tuple[int, int]],
     settings: PeopleSettings,
     plan: PeoplePlan,
 ) -> np.ndarray:
-    """Assign `auto` labels to the recognisable candidates; returns which faces got one."""
+    """Assign `auto` labels to the recognisable candidates; returns which faces got one.
+
+    A face rejected from a person is never matched to them; one about as close to two people
+    kept apart is matched to neither (match's `apart_margin`) and is asked about in Review."""
     matched = np.zeros(len(table), dtype=bool)
     idx = np.flatnonzero(candidates & table.recognisable)
     if not refs.any() or len(idx) == 0:
@@ -193,6 +199,7 @@ def _match(
         forbidden=[rejected.get(int(table.ids[i]), set()) for i in idx],
         settings=settings.match,
         crowding=table.crowding[idx],
+        kept_apart=apart,
     )
     # One person per photo: a user-labelled face wins, then a label not decided again here,
     # then the closest automatic match.
@@ -218,9 +225,12 @@ def _cluster(
     rest: np.ndarray,
     decided: np.ndarray,
     rejected: dict[int, set[int]],
+    apart: set[tuple[int, int]],
     settings: PeopleSettings,
     plan: PeoplePlan,
 ) -> None:
+    """Group the faces nobody was matched to. Faces of one photo, and the groups the user
+    kept apart, never end in one group; a face never lands in a group it was rejected from."""
     idx = np.flatnonzero(rest)
     if len(idx) == 0:
         return
@@ -230,16 +240,24 @@ def _cluster(
     kwargs = {"min_cluster_size": settings.min_cluster_size}
     if settings.cluster_threshold is not None:
         kwargs["threshold"] = settings.cluster_threshold
-    labels, crowding = cluster_and_crowding(table.embeddings[idx], table.photo_ids[idx], **kwargs)
-    crowding = np.round(crowding, 3)
-    changed = np.abs(crowding - table.crowding[idx]) > 5e-4
-    plan.crowding.update(
-        zip(table.ids[idx[changed]].tolist(), crowding[changed].tolist(), strict=True)
-    )
     old = np.where(
         np.array([table.sources[i] == CLUSTER for i in idx], dtype=bool),
         table.person_ids[idx],
         -1,
+    )
+    labels, crowding = cluster_and_crowding(
+        table.embeddings[idx],
+        table.photo_ids[idx],
+        cannot_link=apart_links(old, apart),
+        **kwargs,
+    )
+    # Kept to two decimals (a hundredth of crowding moves a threshold by 0.005), and written only
+    # where it moved: the first regroup writes every face once, later ones only the few whose
+    # neighbourhood changed.
+    crowding = np.round(crowding, 2)
+    changed = np.abs(crowding - table.crowding[idx]) > 0.005
+    plan.crowding.update(
+        zip(table.ids[idx[changed]].tolist(), crowding[changed].tolist(), strict=True)
     )
     carried = carry_identities(labels, old)
     user_in_photo = {

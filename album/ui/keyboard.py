@@ -61,7 +61,8 @@ KEYMAP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         "Review",
         (
             ("Y", "Yes, that is them"),
-            ("N", "No"),
+            ("N", "No; for “Ada or Ben?”: neither of them"),
+            ("1 / 2", "“Ada or Ben?”: the first / the second person"),
             ("S", "Skip: ask again at the end"),
             ("X", "Not a face"),
             ("Z", "Take the last answer back"),

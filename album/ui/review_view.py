@@ -1,18 +1,19 @@
-"""Review: "Is this Ada?" one face at a time, and "are these two the same person?".
+"""Review: "Is this Ada?" and "Ada or Ben?" one face at a time, and "are these two the same
+person?" (merge_review).
 
-Answers are keys (Y / N / S, X for "not a face", Z to take the last answer back) so a hundred
-faces take a minute; they work the moment the page is shown. Only plausible questions are asked
-(see suggest.PLAUSIBLE_ABOVE); a skipped face goes to the end of the round, and the count of
-what is left only goes down while the user answers.
+Answers are keys (Y / N / S, X for "not a face", Z to take the last answer back; 1 / 2 pick a
+person of "Ada or Ben?", where N is "neither") so a hundred faces take a minute; they work the
+moment the page is shown. Only plausible questions are asked (see suggest.PLAUSIBLE_ABOVE); a
+skipped face goes to the end of the round, and the count of what is left only goes down while
+the user answers.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen, QPixmap, QShortcut
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen, QShortcut
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -21,35 +22,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from album.people.suggest import MergeSuggestion, ReviewItem, merge_suggestions, review_queue
+from album.people.suggest import ReviewItem, review_queue
 from album.store import queries
 from album.store.library import Library
 from album.ui.backend import Backend
+from album.ui.merge_review import MergeReview
+from album.ui.review_pictures import CONTEXT, FACE, Candidates, fit, picture_label
 from album.ui.thumbnails import Thumbnails
 
-FACE = QSize(180, 180)
-CONTEXT = QSize(420, 320)
-
 Detail = tuple[queries.PhotoSummary | None, tuple[int, int, int, int] | None]
-
-
-def picture_label(size: QSize) -> QLabel:
-    label = QLabel()
-    label.setFixedSize(size)
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    label.setObjectName("picture")
-    return label
-
-
-def fit(pixmap: QPixmap | None, size: QSize) -> QPixmap:
-    if pixmap is None or pixmap.isNull():
-        return QPixmap()
-    return pixmap.scaled(
-        size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-    )
+# What a reload brings: the questions, how many people are named, each person's cover face.
+Loaded = tuple[list[ReviewItem], int, dict[int, int | None]]
 
 
 class FaceReview(QWidget):
+    """One face at a time: "Is this Ada?" (Y / N), or "Ada or Ben?" (1 / 2, N for neither)
+    with a face of each of the two beside it. Every answer is an edit committed at once
+    through the backend, so Z here and Edit ▸ Undo take it back alike."""
+
     def __init__(
         self, backend: Backend, thumbnails: Thumbnails, parent: QWidget | None = None
     ) -> None:
@@ -73,17 +63,28 @@ class FaceReview(QWidget):
         self.skip = QPushButton("Skip  (S)")
         self.not_face = QPushButton("Not a face  (X)")
         self.not_face.setToolTip("Not a face at all (a pattern, a statue…): remove it")
+        # "Ada or Ben?": the two people, and a button for each (named when a question shows).
+        self.candidates = Candidates(thumbnails)
+        self.first = QPushButton()
+        self.second = QPushButton()
+        self.neither = QPushButton("Neither  (N)")
+        self.neither.setToolTip("Neither of them: the face is never proposed for either again")
         self.yes.setObjectName("primary")
         self.yes.clicked.connect(self.answer_yes)
         self.no.clicked.connect(self.answer_no)
         self.skip.clicked.connect(self.answer_skip)
         self.not_face.clicked.connect(self.answer_not_a_face)
+        self.first.clicked.connect(lambda: self.answer_person(0))
+        self.second.clicked.connect(lambda: self.answer_person(1))
+        self.neither.clicked.connect(self.answer_no)
         keys = (
             ("Y", self.answer_yes),
             ("N", self.answer_no),
             ("S", self.answer_skip),
             ("X", self.answer_not_a_face),
             ("Z", self.undo_answer),
+            ("1", lambda: self.answer_person(0)),
+            ("2", lambda: self.answer_person(1)),
         )
         for key, slot in keys:
             # Window-wide while this page is visible: no click on the card first.
@@ -101,7 +102,9 @@ class FaceReview(QWidget):
         pictures.addStretch(1)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        for button in (self.yes, self.no, self.skip, self.not_face):
+        self.choice_buttons = (self.first, self.second, self.neither)
+        self.plain_buttons = (self.yes, self.no)
+        for button in (*self.choice_buttons, *self.plain_buttons, self.skip, self.not_face):
             button.setMinimumWidth(110)
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             buttons.addWidget(button)
@@ -116,6 +119,7 @@ class FaceReview(QWidget):
         layout.addStretch(1)
         layout.addWidget(self.question)
         layout.addLayout(pictures)
+        layout.addWidget(self.candidates, alignment=Qt.AlignmentFlag.AlignCenter)
         layout.addLayout(buttons)
         layout.addWidget(self.left, alignment=Qt.AlignmentFlag.AlignCenter)
         layout.addSpacing(12)
@@ -126,17 +130,19 @@ class FaceReview(QWidget):
         self._show()
 
     def reload(self) -> None:
-        def load(library: Library) -> tuple[list[ReviewItem], int]:
-            return review_queue(library, limit=300), len(queries.person_names(library.conn))
+        def load(library: Library) -> Loaded:
+            conn = library.conn
+            covers = {p.id: p.cover_face_id for p in queries.people(conn, include_hidden=True)}
+            return review_queue(library, limit=300), len(queries.person_names(conn)), covers
 
         self.backend.query(load, self._loaded)
 
-    def _loaded(self, value: tuple[list[ReviewItem], int]) -> None:
+    def _loaded(self, value: Loaded) -> None:
         """A fresh queue keeps the round's order: what is already waiting stays where it is
         (with what it has learnt, e.g. a new confidence), skipped ones last, answered ones
         never again. Questions that appear meanwhile (each Yes teaches the matcher) wait for
         the next round, so "left to review" only goes down while the user answers."""
-        fresh, self.named = value
+        fresh, self.named, self.candidates.covers = value
         fresh = [i for i in fresh if i.face_id not in self.answered]
         by_face = {i.face_id: i for i in fresh}
         in_round = bool(self.items)
@@ -146,7 +152,10 @@ class FaceReview(QWidget):
         items = [*waiting, *new, *skipped]
         first = [i for i in items if i.face_id == self.front]
         self.items = first + [i for i in items if i.face_id != self.front]
-        self.front = None
+        if first:
+            # Kept until a queue holds it: a load read before the undo landed (the matching
+            # an answer called for finishing meanwhile) lost the face from the round.
+            self.front = None
         self._show()
 
     @property
@@ -157,15 +166,21 @@ class FaceReview(QWidget):
         item = self.current
         has = item is not None
         for widget in (
-            self.yes,
-            self.no,
+            *self.plain_buttons,
+            *self.choice_buttons,
             self.skip,
             self.not_face,
             self.confirm_all,
             self.threshold,
         ):
             widget.setEnabled(has)
+        choosing = item is not None and item.is_choice
+        for button in self.plain_buttons:
+            button.setVisible(not choosing)
+        for button in self.choice_buttons:
+            button.setVisible(choosing)
         if item is None:
+            self.candidates.show_choice(None)
             self.question.setText("Nothing to review")
             self.left.setText(
                 "All caught up: album asks here when a new face may be someone you named."
@@ -178,9 +193,16 @@ class FaceReview(QWidget):
             return
         self.face.show()
         self.context.show()
+        self.candidates.show_choice(item)
         who = item.person or "this unnamed person"
-        self.question.setText(f"Is this {who}?")
-        sure = f"{item.confidence:.0%} sure" if item.suggested else "not matched yet"
+        if item.is_choice:
+            self.question.setText(f"{who} or {item.rival}?")
+            self.first.setText(f"{who}  (1)")
+            self.second.setText(f"{item.rival}  (2)")
+            sure = "kept apart, too close to tell" if item.apart else "too close to tell"
+        else:
+            self.question.setText(f"Is this {who}?")
+            sure = f"{item.confidence:.0%} sure" if item.suggested else "not matched yet"
         self.left.setText(f"{sure} · {len(self.items)} left to review · Z takes an answer back")
         self.confirm_all.setText(f"Confirm all of {who}’s suggestions")
         self.detail = (None, None)
@@ -234,6 +256,7 @@ class FaceReview(QWidget):
             self._draw_context()
 
     def _advance(self) -> None:
+        self.front = None  # answered on: a face taken back earlier is no longer waited for
         if self.items:
             done = self.items.pop(0)
             self.answered.add(done.face_id)
@@ -266,7 +289,7 @@ class FaceReview(QWidget):
 
     def answer_yes(self) -> None:
         item = self.current
-        if item is None:
+        if item is None or item.is_choice:  # "Ada or Ben?" takes 1 or 2, not a yes
             return
         if item.suggested:
             self.backend.edit(lambda s: s.confirm([item.face_id]))
@@ -275,10 +298,25 @@ class FaceReview(QWidget):
         self._advance()
 
     def answer_no(self) -> None:
+        """No ("not Ada"), or for "Ada or Ben?" neither: not Ada and not Ben, in one edit."""
         item = self.current
         if item is None:
             return
-        self.backend.edit(lambda s: s.reject([item.face_id], item.person_id))
+        if item.rival_id is not None:
+            people = [item.person_id, item.rival_id]
+            self.backend.edit(lambda s: s.reject_each([item.face_id], people))
+        else:
+            self.backend.edit(lambda s: s.reject([item.face_id], item.person_id))
+        self._advance()
+
+    def answer_person(self, which: int) -> None:
+        """ "Ada or Ben?" answered 1 (the first, nearer person) or 2: the face is theirs, as
+        the user's own decision."""
+        item = self.current
+        if item is None or item.rival_id is None:
+            return
+        person = (item.person_id, item.rival_id)[which]
+        self.backend.edit(lambda s: s.move_faces([item.face_id], person))
         self._advance()
 
     def answer_skip(self) -> None:
@@ -295,108 +333,6 @@ class FaceReview(QWidget):
             return
         person, above = item.person_id, self.threshold.value() / 100
         self.backend.edit(lambda s: s.confirm_all(person, above), on_done=lambda _: self.reload())
-
-
-class MergeReview(QWidget):
-    """Two people side by side: the same person, or two?"""
-
-    def __init__(
-        self, backend: Backend, thumbnails: Thumbnails, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.backend = backend
-        self.thumbnails = thumbnails
-        self.pairs: list[MergeSuggestion] = []
-        self.covers: dict[int, int | None] = {}
-        self.question = QLabel()
-        self.question.setObjectName("title")
-        self.question.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.pictures = [picture_label(FACE), picture_label(FACE)]
-        self.names = [QLabel(), QLabel()]
-        self.same = QPushButton("Same person")
-        self.same.setObjectName("primary")
-        self.different = QPushButton("Different people")
-        self.skip = QPushButton("Skip")
-        self.same.clicked.connect(self.merge)
-        self.different.clicked.connect(self.keep_apart)
-        self.skip.clicked.connect(self.next)
-        grid = QGridLayout()
-        for column in range(2):
-            grid.addWidget(self.pictures[column], 0, column, Qt.AlignmentFlag.AlignCenter)
-            self.names[column].setAlignment(Qt.AlignmentFlag.AlignCenter)
-            grid.addWidget(self.names[column], 1, column)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        for button in (self.same, self.different, self.skip):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
-        layout.addWidget(self.question)
-        layout.addLayout(grid)
-        layout.addLayout(buttons)
-        layout.addStretch(2)
-        thumbnails.ready.connect(lambda kind, _id: kind == "face" and self._pictures())
-        self._show()
-
-    def reload(self) -> None:
-        def load(library: Library) -> tuple[list[MergeSuggestion], dict[int, int | None]]:
-            people = queries.people(library.conn, include_hidden=True)
-            return merge_suggestions(library), {p.id: p.cover_face_id for p in people}
-
-        self.backend.query(load, self._loaded)
-
-    def _loaded(self, value: tuple[list[MergeSuggestion], dict[int, int | None]]) -> None:
-        self.pairs, self.covers = value
-        self._show()
-
-    def _show(self) -> None:
-        has = bool(self.pairs)
-        for button in (self.same, self.different, self.skip):
-            button.setEnabled(has)
-        if not has:
-            self.question.setText("No people look alike right now")
-            for column in range(2):
-                self.pictures[column].hide()
-                self.names[column].clear()
-            return
-        for picture in self.pictures:
-            picture.show()
-        pair = self.pairs[0]
-        self.question.setText(f"The same person? ({len(self.pairs)} pairs to check)")
-        self.names[0].setText(pair.a_name or "Unnamed")
-        self.names[1].setText(pair.b_name or "Unnamed")
-        self._pictures()
-
-    def _pictures(self) -> None:
-        if not self.pairs:
-            return
-        pair = self.pairs[0]
-        for column, person in enumerate((pair.a, pair.b)):
-            picture = self.thumbnails.face(self.covers.get(person))
-            self.pictures[column].setPixmap(fit(picture, FACE))
-
-    def next(self) -> None:
-        """Skip: the pair goes to the end, every other pair comes first."""
-        if len(self.pairs) > 1:
-            self.pairs.append(self.pairs.pop(0))
-        self._show()
-
-    def merge(self) -> None:
-        if not self.pairs:
-            return
-        pair = self.pairs[0]
-        into, other = (pair.a, pair.b) if pair.a_name or not pair.b_name else (pair.b, pair.a)
-        self.backend.edit(lambda s: s.merge([into, other], into=into))
-        self.pairs = [p for p in self.pairs if other not in (p.a, p.b)]
-        self._show()
-
-    def keep_apart(self) -> None:
-        if not self.pairs:
-            return
-        pair = self.pairs[0]
-        self.backend.edit(lambda s: s.keep_apart(pair.a, pair.b))
-        self.next()
 
 
 class ReviewView(QTabWidget):
