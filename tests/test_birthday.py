@@ -7,6 +7,7 @@ child 1 at 5; each carries an EXIF date), plus LFW portraits, which have no date
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
@@ -25,7 +26,7 @@ from album.people.ages import (
     photo_caption,
     photo_date,
 )
-from tests.conftest import album, copy_photos, export
+from tests.conftest import album, copy_photos, export, run_on_x
 
 CHILD = "fgnet_001"
 FILE_AGE = re.compile(r"\d{3}A(\d{2})")
@@ -356,3 +357,32 @@ def test_an_unnamed_person_page_offers_no_birthday(qtbot, lib: Path):
     )
     assert not page.birthday_button.isEnabled()
     assert "Name this person first" in page.birthday_button.toolTip()
+
+
+def test_a_birthday_typed_with_real_keys_on_a_real_x_server(x_desktop, lib: Path):
+    """Birthday… clicked and the date typed through the X server, section by section."""
+    kim = person(lib, "Kim")["id"]
+    out = run_on_x("tests.x11_birthday", lib, kim, env=x_desktop, timeout=300)
+    shown = json.loads(out.strip().splitlines()[-1])
+    assert "born 12 March 1990" in shown["summary"], shown
+    assert any(caption.endswith("years") for caption in shown["captions"]), shown
+    assert person(lib, "Kim")["birthday"] == "1990-03-12"
+
+
+def test_the_dialog_refuses_a_day_to_come_and_says_why(qtbot):
+    from PySide6.QtCore import QDate
+
+    from album.ui.birthday_dialog import BirthdayDialog
+
+    dialog = BirthdayDialog(None, "Kim", None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    tomorrow = date.today() + timedelta(days=1)
+    dialog.edit.setDate(QDate(tomorrow.year, tomorrow.month, tomorrow.day))
+    dialog.ok.click()
+    assert dialog.isVisible(), "a birthday in the future was taken"
+    assert "future" in dialog.problem.text()
+    dialog.edit.setDate(QDate(2015, 3, 12))
+    dialog.ok.click()
+    assert not dialog.isVisible()
+    assert dialog.answer().birthday == date(2015, 3, 12)

@@ -1,9 +1,12 @@
 """Asking for a person's birthday (Birthday… on their page): a date, or Clear to remove it.
 
 A calendar (QDateEdit) rather than a text field: nobody has to know which way round day and
-month go, and no impossible day can be picked. The latest day it offers is today, the same
-rule `album birthday` enforces. What the user chose goes back to the page, which hands it to
-the backend as a people edit (undoable, off the GUI thread) like Rename.
+month go, and no impossible day can be picked. The field itself takes any day of four
+centuries and OK checks the day as `album birthday` does (not in the future, not before 1850):
+with today as the field's last day, typing "12" into "6 December 2026" gave the 1st (the 12th
+is after today), and with 1850 as its first, no year beginning with 1 could be typed at all.
+What the user chose goes back to the page, which hands it to the backend as a people edit
+(undoable, off the GUI thread) like Rename.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from album.people.ages import EARLIEST_BIRTHDAY
+from album.people.ages import BirthdayError, check_birthday
 from album.ui.name_dialog import MIN_WIDTH, TITLE_ROOM, title_width
 
 
@@ -41,7 +44,7 @@ class BirthdayDialog(QDialog):
         self.edit = QDateEdit()
         self.edit.setCalendarPopup(True)
         self.edit.setDisplayFormat("d MMMM yyyy")
-        self.edit.setDateRange(_qdate(EARLIEST_BIRTHDAY), _qdate(today))
+        self.edit.setDateRange(QDate(1752, 9, 14), QDate(today.year + 200, 12, 31))
         self.edit.setDate(_qdate(current or today))
         question = QLabel("Born on:")
         question.setBuddy(self.edit)
@@ -60,9 +63,25 @@ class BirthdayDialog(QDialog):
         layout = QGridLayout(self)
         layout.addWidget(question, 0, 0)
         layout.addWidget(self.edit, 0, 1)
-        layout.addWidget(buttons, 1, 0, 1, 2)
+        self.problem = QLabel()
+        self.problem.setObjectName("dim")
+        self.problem.hide()
+        layout.addWidget(self.problem, 1, 0, 1, 2)
+        layout.addWidget(buttons, 2, 0, 1, 2)
         layout.setColumnStretch(1, 1)
         self.setMinimumWidth(max(MIN_WIDTH, title_width(title) + TITLE_ROOM))
+
+    def accept(self) -> None:
+        chosen = self.answer().birthday
+        if chosen is not None:
+            try:
+                check_birthday(chosen)
+            except BirthdayError as error:
+                self.problem.setText(f"{str(error)[0].upper()}{str(error)[1:]}.")
+                self.problem.show()
+                self.edit.setFocus()
+                return
+        super().accept()
 
     def _clear(self) -> None:
         self.cleared = True
