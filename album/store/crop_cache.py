@@ -32,6 +32,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -52,6 +53,12 @@ CREATE INDEX IF NOT EXISTS crops_photo ON crops(photo_id);
 """
 
 log = logging.getLogger(__name__)
+
+# Held while a cache's files are opened or replaced. Without it a thumbnail thread could open
+# the cache between another thread's deleting the broken file and deleting its -shm: SQLite
+# then took the old -shm for the new file and truncated it under a third thread that still
+# had it mapped, and that thread died of SIGBUS (seen once in test_crop_cache).
+_FILES = threading.RLock()
 
 Box = tuple[int, int, int, int]
 
@@ -95,6 +102,10 @@ class CropCache:
             return self._open()
 
     def _open(self) -> sqlite3.Connection:
+        with _FILES:
+            return self._open_file()
+
+    def _open_file(self) -> sqlite3.Connection:
         if not self.path.exists():
             try:
                 os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600))
@@ -153,11 +164,12 @@ class CropCache:
         this connection opened is deleted, never one another thread has just made."""
         mine = self._inode
         self._close()
-        current = self._current_inode()
-        if mine is None or current is None or current == mine:
-            for path in _companions(self.path):
-                with contextlib.suppress(OSError):
-                    path.unlink(missing_ok=True)
+        with _FILES:
+            current = self._current_inode()
+            if mine is None or current is None or current == mine:
+                for path in _companions(self.path):
+                    with contextlib.suppress(OSError):
+                        path.unlink(missing_ok=True)
         self._inode = None
         self.damage.append(why)
 
