@@ -165,6 +165,22 @@ def library(tmp_path: Path) -> Path:
     return tmp_path / "lib" / "library.db"
 
 
+def library_copy(template: Path, folder: Path) -> Path:
+    """A test's own copy of a library scanned once for many tests, made by SQLite's backup API
+    (only SQLite touches a library's files, in tests as in album)."""
+    target = folder / "library.db"
+    source = sqlite3.connect(template)
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+    finally:
+        source.close()
+    return target
+
+
 def copy_photos(sources: list[Path], folder: Path) -> list[Path]:
     """Copies (not links) of real photos, so a test can change, move or delete them."""
     folder.mkdir(parents=True, exist_ok=True)

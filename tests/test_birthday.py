@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,7 +25,7 @@ from album.people.ages import (
     photo_caption,
     photo_date,
 )
-from tests.conftest import album, copy_photos, export, run_on_x
+from tests.conftest import album, copy_photos, export, library_copy, run_on_x
 
 CHILD = "fgnet_001"
 FILE_AGE = re.compile(r"\d{3}A(\d{2})")
@@ -104,9 +103,7 @@ def child_library(tmp_path_factory: pytest.TempPathFactory, faces: Path) -> tupl
 
 @pytest.fixture
 def lib(child_library: tuple[Path, Path], tmp_path: Path) -> Path:
-    target = tmp_path / "library.db"
-    shutil.copy(child_library[1], target)
-    return target
+    return library_copy(child_library[1], tmp_path)
 
 
 def largest_face(photo: dict) -> int:

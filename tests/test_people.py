@@ -3,7 +3,6 @@ nothing automatic ever undoes a decision."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -15,7 +14,7 @@ from album.people.service import EditError, NameTaken, PeopleService
 from album.people.suggest import review_queue
 from album.store import queries
 from album.store.library import Library
-from tests.conftest import album, cached_crops, copy_photos, export, photos_by_name
+from tests.conftest import album, cached_crops, copy_photos, export, library_copy, photos_by_name
 
 LFW = ["Colin_Powell", "Serena_Williams", "Tony_Blair", "Laura_Bush", "Hugo_Chavez"]
 OBAMA_AND_BIDEN = ["frec_obama_and_biden.jpg", "frec_two_people.jpg"]
@@ -43,9 +42,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory, faces: Path) -> tuple[Path
 
 @pytest.fixture
 def lib(scanned: tuple[Path, Path], tmp_path: Path) -> Path:
-    target = tmp_path / "library.db"
-    shutil.copy(scanned[1], target)
-    return target
+    return library_copy(scanned[1], tmp_path)
 
 
 def cli(*args: object) -> int:

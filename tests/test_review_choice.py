@@ -13,7 +13,6 @@ filed to Ben automatically by the plain margin before Ada and Ben were kept apar
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from tests.conftest import album, copy_photos, export, open_window, run_on_x
+from tests.conftest import album, copy_photos, export, library_copy, open_window, run_on_x
 
 TWIN = "Colin_Powell"
 OTHERS = ("Serena_Williams", "Hugo_Chavez")
@@ -43,9 +42,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory, faces: Path) -> tuple[Path
 
 @pytest.fixture
 def lib(scanned: tuple[Path, Path], tmp_path: Path) -> Path:
-    target = tmp_path / "library.db"
-    shutil.copy(scanned[1], target)
-    return target
+    return library_copy(scanned[1], tmp_path)
 
 
 def twin_faces(library: Path) -> list[int]:

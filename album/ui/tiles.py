@@ -65,12 +65,16 @@ class TileDelegate(QStyledItemDelegate):
         # pixmap's cache key, so a new picture for a tile is scaled afresh.
         self._scaled: OrderedDict[tuple[int, int, int, float], QPixmap] = OrderedDict()
 
+    def base_width(self) -> int:
+        """A tile's width before FillWidth widens it."""
+        return self.picture.width() + 2 * MARGIN
+
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
         line = option.fontMetrics.height()
         return QSize(
-            self.picture.width() + 2 * MARGIN + self.extra_width,
+            self.base_width() + self.extra_width,
             self.picture.height() + 2 * MARGIN + self.lines * (line + 2),
         )
 
@@ -291,12 +295,8 @@ class FillWidth(QObject):
             width -= view.style().pixelMetric(
                 QStyle.PixelMetric.PM_ScrollBarExtent, None, view.verticalScrollBar()
             )
-        option = QStyleOptionViewItem()
-        option.fontMetrics = view.fontMetrics()
-        saved, delegate.extra_width = delegate.extra_width, 0
         # The view puts one spacing before the first tile and after each.
-        step = delegate.sizeHint(option, QModelIndex()).width() + view.spacing()
-        delegate.extra_width = saved
+        step = delegate.base_width() + view.spacing()
         room = width - 1 - view.spacing()
         columns = max(1, room // step)
         extra = (room - columns * step) // columns
