@@ -270,7 +270,15 @@ def main() -> None:
         # Faces in no group: with a smallest group of 6 the smaller groups dissolve into them.
         window.backend.save_min_group_size(6)
         window.show_page("People")
-        wait_for(lambda: window.people.unsorted.isVisible(), 60)
+        # Taken once the regroup has dissolved the small unnamed groups (named people stay).
+        wait_for(
+            lambda: (
+                not window.backend.regrouping
+                and window.people.unsorted.isVisible()
+                and all(p.name or p.photos >= 6 for p in window.people.model.rows)
+            ),
+            120,
+        )
         shot(window, "11-unsorted-in-people")
         window.show_unsorted()
         wait_for(lambda: len(window.unsorted.faces.rows) >= 3, 30)
