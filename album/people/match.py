@@ -49,6 +49,8 @@ class Matches:
     second: np.ndarray  # (m,) int64, the runner-up person (-1 none): "Ada or Ben?" in Review
     # (m,) float, the runner-up's confidence at the same scale (0 when there is none)
     second_confidence: np.ndarray
+    # (m,) bool, the runner-up is farther than the margin: `best` is no close call
+    clear: np.ndarray
 
 
 def confidence_of(
@@ -88,6 +90,7 @@ def match(
         confidence=np.zeros(m),
         second=np.full(m, -1, dtype=np.int64),
         second_confidence=np.zeros(m),
+        clear=np.zeros(m, dtype=bool),
     )
     if m == 0 or len(people) == 0:
         return result
@@ -131,6 +134,8 @@ def match(
         result.distance[sl] = first
         result.runner_up[sl] = second
         result.person[sl] = np.where(ok & finite, best, -1)
+        with np.errstate(invalid="ignore"):
+            result.clear[sl] = finite & (second - first > margin)
         result.confidence[sl] = np.where(finite, confidence_of(first, settings, scale), 0.0)
         result.second[sl] = np.where(has_second, runner, -1)
         result.second_confidence[sl] = np.where(
