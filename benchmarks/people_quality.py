@@ -52,6 +52,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -60,6 +61,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +71,7 @@ sys.path.insert(0, str(REPO))
 
 from album.faces.quality import SHARP_ENOUGH  # noqa: E402
 from album.people.cluster import DEFAULT_THRESHOLD  # noqa: E402
+from album.people.match import match  # noqa: E402
 from album.people.metrics import bcubed, pairwise  # noqa: E402
 from album.store.people import face_table  # noqa: E402
 from benchmarks.cluster_embeddings import CACHE  # noqa: E402
@@ -202,6 +205,7 @@ class Faces:
     path: np.ndarray  # `<set>/<person>/<file>`
     taken: np.ndarray  # the photo's date (EXIF) as album keeps it, ""
     sharpness: np.ndarray  # nan: not measured
+    crowding: np.ndarray  # the share of the cut album's grouping kept for the face
 
 
 def read_faces(library: Path, photos: Path) -> Faces:
@@ -239,6 +243,7 @@ def read_faces(library: Path, photos: Path) -> Faces:
         path=rel,
         taken=np.array([photo[p][1] or "" for p in table.photo_ids.tolist()], dtype=str),
         sharpness=np.array([np.nan if s is None else s for s in sharp], dtype=np.float64),
+        crowding=table.crowding,
     )
 
 
@@ -379,11 +384,32 @@ def decided_names(library: Path) -> dict[int, str]:
         conn.close()
 
 
-def names_help(library: Path, photos: Path, faces: Faces) -> tuple[list[NamedPerson], float]:
+def birthday_of(person: str, faces: Faces) -> str | None:
+    """A child's birthday as a parent would give it, from the truth: each FG-NET photo's
+    name holds the child's age in whole years (`001A05`) and its EXIF date is the made-up
+    birth date plus that age and a few months, so the birthday lies within the year before
+    date - age. The latest such bound of all the child's photos, never after the true day."""
+    bounds = []
+    mine = faces.label == person
+    for path, taken in zip(faces.path[mine], faces.taken[mine], strict=True):
+        age = re.search(r"A(\d+)", Path(path).stem)
+        if age is None or not taken:
+            return None
+        day = date.fromisoformat(taken[:10])
+        years = int(age.group(1)) + 1
+        bound = day.replace(year=day.year - years) if (day.month, day.day) != (2, 29) else None
+        bounds.append((bound or date(day.year - years, 2, 28)) + timedelta(days=1))
+    return max(bounds).isoformat() if bounds else None
+
+
+def names_help(
+    library: Path, photos: Path, faces: Faces, birthdays: bool = False
+) -> tuple[list[NamedPerson], float]:
     """Name 2 faces of each of the 10 largest true people on a copy, cluster, and see.
 
     A person whose photos already named some of their faces (XMP regions album imported) is
-    named by that name, as a user would pick the name People already lists."""
+    named by that name, as a user would pick the name People already lists. With `birthdays`
+    each named child is given their birthday too (`album birthday`), as a parent would."""
     y = faces.label
     counts = Counter(y[y != ""].tolist())
     chosen = sorted(counts, key=lambda p: (-counts[p], p))[:NAMED_PEOPLE]
@@ -409,6 +435,9 @@ def names_help(library: Path, photos: Path, faces: Faces) -> tuple[list[NamedPer
         for person, ids in picks.items():
             for face_id in ids:
                 album_cli(copy, "name", "--face", str(face_id), names[person])
+            born = birthday_of(person, faces) if birthdays else None
+            if born is not None:
+                album_cli(copy, "birthday", names[person], born)
         album_cli(copy, "cluster")
         seconds = time.perf_counter() - started
         after = read_faces(copy, photos)
@@ -441,10 +470,72 @@ def names_help(library: Path, photos: Path, faces: Faces) -> tuple[list[NamedPer
     return out, seconds
 
 
-def print_names(found: list[NamedPerson], seconds: float) -> dict[str, float]:
+AGE_SHARES = (0.2, 0.35, 0.5)
+AGE_SEEDS = 10
+
+
+def age_matching(faces: Faces) -> list[dict[str, float]]:
+    """Matching children with and without their birthdays (album.people.match), on the
+    children set's descriptors: a share of each child's faces stands for the faces a parent
+    confirmed (10 random draws), every other face of every child is matched against them, at
+    the crowding album gives children (its mean over them). Precision and recall of what is
+    matched; a birthday is `birthday_of`'s."""
+    kids = (faces.set == "children") & (faces.label != "")
+    if not kids.any():
+        return []
+    x, who = faces.x[kids], np.unique(faces.label[kids], return_inverse=True)[1]
+    day = np.array([date.fromisoformat(t[:10]).toordinal() + 1721424.5 for t in faces.taken[kids]])
+    born = {}
+    for p, label in enumerate(np.unique(faces.label[kids])):
+        given = birthday_of(str(label), faces)
+        if given is not None:
+            born[p] = date.fromisoformat(given).toordinal() + 1721424.5
+    crowd = float(np.mean(faces.crowding[kids]))
+    rows = []
+    for share in AGE_SHARES:
+        totals = {False: [0, 0, 0], True: [0, 0, 0]}
+        for seed in range(AGE_SEEDS):
+            rng = np.random.default_rng(seed)
+            ref = np.zeros(len(x), dtype=bool)
+            for p in np.unique(who):
+                mine = np.flatnonzero(who == p)
+                ref[rng.choice(mine, max(1, round(share * mine.size)), replace=False)] = True
+            q = ~ref
+            for aged, t in totals.items():
+                extra = {"taken": day[q], "reference_taken": day[ref], "born": born} if aged else {}
+                found = match(x[q], x[ref], who[ref], crowding=np.full(q.sum(), crowd), **extra)
+                got = found.person >= 0
+                t[0] += int(got.sum())
+                t[1] += int((got & (found.person == who[q])).sum())
+                t[2] += int(q.sum())
+        for aged, (got, right, asked) in totals.items():
+            rows.append(
+                {
+                    "confirmed": share,
+                    "birthdays": aged,
+                    "precision": _ratio(right, got),
+                    "recall": _ratio(right, asked),
+                }
+            )
+    print(
+        f"\n### Matching children by age: a share of each child's faces confirmed, the rest "
+        f"matched, with and without their birthdays ({AGE_SEEDS} draws, crowding {crowd:.2f})\n"
+    )
+    print("| confirmed | without birthdays: precision | recall | with: precision | recall |")
+    print("|---:|---:|---:|---:|---:|")
+    for plain, aged in zip(rows[::2], rows[1::2], strict=True):
+        print(
+            f"| {plain['confirmed']:.0%} | {plain['precision']:.3f} | {plain['recall']:.3f} | "
+            f"**{aged['precision']:.3f}** | **{aged['recall']:.3f}** |"
+        )
+    return rows
+
+
+def print_names(found: list[NamedPerson], seconds: float, extra: str = "") -> dict[str, float]:
     print(
         f"\n### Names help: {NAMED_FACES} faces named for each of the {len(found)} people with "
-        f"most labelled faces, then `album cluster` ({seconds:.1f} s for the names and cluster)\n"
+        f"most labelled faces{extra}, then `album cluster` ({seconds:.1f} s for the names and "
+        "cluster)\n"
     )
     print(
         "Over each person's other labelled faces: under the name = labelled faces album put "
@@ -586,6 +677,10 @@ def main() -> None:
     named, named_seconds = names_help(lib.library, lib.photos, faces)
     total = print_names(named, named_seconds)
     figures["names_help"] = {"people": [asdict(p) for p in named], "all": total}
+    named, named_seconds = names_help(lib.library, lib.photos, faces, birthdays=True)
+    total = print_names(named, named_seconds, ", the children among them with their birthday")
+    figures["names_help_birthdays"] = {"people": [asdict(p) for p in named], "all": total}
+    figures["age_matching"] = age_matching(faces)
 
     print(f"\ndescriptors and labels of all {len(faces.face_id)} faces: {npz}")
     if args.json:

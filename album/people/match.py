@@ -19,13 +19,19 @@ questions, not labels (see album.people.suggest).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 # Distances are computed a block of queries at a time, at most this many at once (~80 MB).
 BLOCK_CELLS = 20_000_000
+# A person with a birthday is matched by their faces from about the age in the query's photo:
+# within this many years of it ...
+AGE_WINDOW_YEARS = 3.0
+# ... or this share of their age then, where that is wider (a grandparent changes slowly).
+AGE_WINDOW_SHARE = 0.25
+DAYS_PER_YEAR = 365.25
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,9 @@ def match(
     settings: MatchSettings | None = None,
     crowding: np.ndarray | None = None,
     kept_apart: Collection[tuple[int, int]] = (),
+    taken: np.ndarray | None = None,
+    reference_taken: np.ndarray | None = None,
+    born: Mapping[int, float] | None = None,
 ) -> Matches:
     """Match each query embedding to the reference people.
 
@@ -78,6 +87,11 @@ def match(
     benchmarks/people_quality.py: 0.873 -> 0.971 of the faces matched to them right.
     `kept_apart` holds (low id, high id) pairs of people the user said are different: between
     two of them a face needs `settings.apart_margin`, not `settings.margin`.
+    `taken` and `reference_taken` are the days (Julian, NaN: unknown) the photos were taken,
+    `born` each person's birthday, where the user gave one: a face in a photo taken before it
+    is never theirs, and a face is measured against their photos from about the same age
+    (`_by_age`), not a toddler's against the same child's at ten: babies look alike to dlib,
+    the same child two years on far less so.
     """
     settings = settings or MatchSettings()
     m = len(queries)
@@ -103,8 +117,13 @@ def match(
         d2 = (q * q).sum(1)[:, None] + ref_sq[None, :] - 2.0 * q @ refs.T
         dist = np.sqrt(np.maximum(d2, 0.0))
         scores = np.empty((len(q), len(people)))
+        when = None if taken is None else taken[start : start + len(q)]
         for j, idx in enumerate(member):
             block = dist[:, idx]
+            birthday = None if born is None or when is None else born.get(int(people[j]))
+            if birthday is not None and reference_taken is not None:
+                scores[:, j] = _by_age(block, when, reference_taken[idx], birthday, settings.k)
+                continue
             k = min(settings.k, block.shape[1])
             if k == block.shape[1]:
                 scores[:, j] = block.mean(1)
@@ -142,6 +161,26 @@ def match(
             has_second, confidence_of(np.where(has_second, second, 0.0), settings, scale), 0.0
         )
     return result
+
+
+def _by_age(
+    block: np.ndarray, when: np.ndarray, ref_when: np.ndarray, birthday: float, k: int
+) -> np.ndarray:
+    """The k-nearest mean distance of each query to one person with a birthday, over the
+    person's faces from about the query's age (and at least the k nearest in time, so two
+    confirmed faces still count as two); infinite for a photo taken before they were born."""
+    kk = min(k, block.shape[1])
+    age = (when - birthday) / DAYS_PER_YEAR
+    window = np.maximum(AGE_WINDOW_YEARS, AGE_WINDOW_SHARE * age) * DAYS_PER_YEAR
+    gap = np.abs(when[:, None] - ref_when[None, :])
+    gap = np.where(np.isnan(gap), np.inf, gap)  # no date on either side: no time to go by
+    kth = np.partition(gap, kk - 1, axis=1)[:, kk - 1]
+    with np.errstate(invalid="ignore"):
+        use = gap <= np.fmax(window, kth)[:, None]
+        unborn = when < birthday
+    masked = np.where(use, block, np.inf)
+    score = np.partition(masked, kk - 1, axis=1)[:, :kk].mean(1)
+    return np.where(unborn, np.inf, score)
 
 
 def is_apart(a: int, b: int, kept_apart: Collection[tuple[int, int]]) -> bool:

@@ -497,7 +497,10 @@ class PeopleService:
             summary = f"Cleared the birthday of {self._who(person)}"
         else:
             summary = f"Birthday of {self._who(person)}: {ages.long_date(stored)}"
-        return self._edit("birthday", summary, [], [person_id], change, names_change=False)
+        # Matching goes by age where it knows it (album.people.match): match this person again.
+        return self._edit(
+            "birthday", summary, [], [person_id], change, names_change=False, rematch=True
+        )
 
     def keep_apart(self, a: int, b: int) -> None:
         """Two people the user says are different: never suggested for merging again, never

@@ -100,6 +100,9 @@ def review_queue(
             settings=settings,
             crowding=table.crowding[asked],
             kept_apart=apart,
+            taken=table.taken[asked],
+            reference_taken=table.taken[refs],
+            born=rows.birthdays(conn),
         )
     items: list[ReviewItem] = []
     for j, i in enumerate(asked):

@@ -125,7 +125,8 @@ def plan_people(
         candidates = not_user
     if progress is not None:
         progress("matching", int(candidates.sum()))
-    matched, nearest = _match(table, candidates, refs, rejected, apart, settings, plan)
+    born = rows.birthdays(library.conn)
+    matched, nearest = _match(table, candidates, refs, rejected, apart, born, settings, plan)
     if recluster:
         rest = candidates & ~matched & ~hopeless
         if progress is not None:
@@ -181,6 +182,7 @@ def _match(
     refs: np.ndarray,
     rejected: dict[int, set[int]],
     apart: set[tuple[int, int]],
+    born: dict[int, float],
     settings: PeopleSettings,
     plan: PeoplePlan,
 ) -> tuple[np.ndarray, _Nearest | None]:
@@ -201,6 +203,9 @@ def _match(
         settings=settings.match,
         crowding=table.crowding[idx],
         kept_apart=apart,
+        taken=table.taken[idx],
+        reference_taken=table.taken[refs],
+        born=born,
     )
     # One person per photo: a user-labelled face wins, then a label not decided again here,
     # then the closest automatic match.

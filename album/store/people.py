@@ -306,6 +306,9 @@ class FaceTable:
     # grouped, asked about or taken as a named person's likeness.
     recognisable: np.ndarray
     crowding: np.ndarray  # the share of the match threshold the face keeps (1: no crowd)
+    # The day its photo was taken (Julian day number; NaN: no date): a child is matched by
+    # their photos from about the same age (album.people.match).
+    taken: np.ndarray
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -313,9 +316,10 @@ class FaceTable:
 
 def face_table(conn: sqlite3.Connection) -> FaceTable:
     rows = conn.execute(
-        "SELECT id, photo_id, person_id, label_source, confidence, embedding, group_id, "
-        "sharpness IS NULL OR sharpness >= ?, crowding FROM faces "
-        "WHERE removed = 0 AND embedding IS NOT NULL ORDER BY id",
+        "SELECT f.id, f.photo_id, f.person_id, f.label_source, f.confidence, f.embedding, "
+        "f.group_id, f.sharpness IS NULL OR f.sharpness >= ?, f.crowding, "
+        f"{JULIAN_DAY.format('p.taken_at')} FROM faces f JOIN photos p ON p.id = f.photo_id "
+        "WHERE f.removed = 0 AND f.embedding IS NOT NULL ORDER BY f.id",
         (SHARP_ENOUGH,),
     ).fetchall()
     n = len(rows)
@@ -340,7 +344,26 @@ def face_table(conn: sqlite3.Connection) -> FaceTable:
         crowding=np.fromiter(
             (1.0 if r[8] is None else r[8] for r in rows), dtype=np.float64, count=n
         ),
+        taken=np.fromiter(
+            (np.nan if r[9] is None else r[9] for r in rows), dtype=np.float64, count=n
+        ),
     )
+
+
+# The Julian day of an ISO or EXIF date-time column ('2003-05-01T12:00:00', '2003:05:01 12:00');
+# NULL where it holds none.
+JULIAN_DAY = "julianday(substr(replace({}, ':', '-'), 1, 10))"
+
+
+def birthdays(conn: sqlite3.Connection) -> dict[int, float]:
+    """Each person with a birthday: its Julian day."""
+    return {
+        r[0]: r[1]
+        for r in conn.execute(
+            f"SELECT id, {JULIAN_DAY.format('birthday')} FROM people WHERE birthday IS NOT NULL"
+        )
+        if r[1] is not None
+    }
 
 
 def set_crowding(conn: sqlite3.Connection, crowding: dict[int, float]) -> None:
