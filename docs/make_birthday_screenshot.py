@@ -4,7 +4,8 @@
 
 Apart from make_screenshots.py because it needs photos with dates: one child of the FG-NET
 set (`children/fgnet_078`, ages 0 to 12, each photo dated by its EXIF), named and given a
-birthday that agrees with those dates, as a parent would. The other screenshots' portraits
+birthday that agrees with those dates, as a parent would: the page shows a heading per year
+with the child's age then, and the age under every face. The other screenshots' portraits
 carry no dates, and adding the child there would change every people grid they show.
 """
 
@@ -53,6 +54,8 @@ def show(window: MainWindow) -> None:
     wait_for(lambda: len(window.people.model.rows) >= 1)
     window.show_person(window.people.model.rows[0].id)
     wait_for(lambda: len(window.person.faces.captions) >= 10)
+    faces = window.person.faces
+    wait_for(lambda: window.person.face_view.visualRect(faces.index(len(faces.rows) - 1)).isValid())
     shot(window, "24-birthday-ages")
 
 

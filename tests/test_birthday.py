@@ -20,10 +20,13 @@ from album.people.ages import (
     BirthdayError,
     age_at,
     age_in_photo,
+    by_year,
     long_date,
     parse_birthday,
     photo_caption,
     photo_date,
+    year_heading,
+    years_old,
 )
 from tests.conftest import album, copy_photos, export, library_copy, run_on_x
 
@@ -61,6 +64,37 @@ def test_a_photo_before_the_birthday_or_without_a_date_has_no_age():
     assert str(age_in_photo(born, "2015-11-20")) == "8 months"
     assert photo_caption(born, "2020-06-01T09:00:00Z") == "2020 · 5 years"
     assert photo_date("2020-06-01T09:00:00-07:00") == date(2020, 6, 1)
+
+
+def test_a_year_heading_says_the_ages_of_that_year_and_counts_its_photos():
+    born = date(2010, 3, 12)
+    # A year holds a birthday: its photos show two ages, and the heading says both.
+    assert year_heading(born, 2015, ["2015-01-02", "2015-06-01T10:00:00"]) == (
+        "2015 · 4–5 years old · 2 photos"
+    )
+    assert year_heading(born, 2015, ["2015-06-01"]) == "2015 · 5 years old · 1 photo"
+    assert year_heading(born, 2010, ["2010-03-12"]) == "2010 · newborn · 1 photo"
+    assert (
+        year_heading(born, 2010, ["2010-03-12", "2010-11-20"]) == "2010 · 0–8 months old · 2 photos"
+    )
+    assert year_heading(born, 2012, ["2012-01-02", "2012-12-01"]) == (
+        "2012 · 21 months–2 years old · 2 photos"
+    )
+    # Taken before the birthday (a wrong date, or a wrong birthday): the year and the count.
+    assert year_heading(born, 2009, ["2009-05-01"]) == "2009 · 1 photo"
+    assert year_heading(born, None, [None, None, None]) == "No date · 3 photos"
+    assert years_old([]) is None
+    assert years_old([Age(5, 60), Age(5, 61)]) == "5 years old"
+
+
+def test_photos_group_by_year_with_the_undated_last():
+    taken = ["2015-06-01", None, "0000:00:00 00:00:00", "2012-01-01T10:00:00", "2015-01-02"]
+    assert by_year(taken, lambda t: t) == [
+        (2012, ["2012-01-01T10:00:00"]),
+        (2015, ["2015-06-01", "2015-01-02"]),  # in the order given within a year
+        (None, [None, "0000:00:00 00:00:00"]),  # a camera's unset clock is no date
+    ]
+    assert by_year([], lambda t: t) == []
 
 
 def test_birthdays_are_real_past_days_written_year_first():
@@ -277,6 +311,7 @@ def test_the_person_page_shows_the_birthday_and_the_age_in_each_photo(qtbot, lib
     from PySide6.QtWidgets import QApplication
 
     from album.ui.birthday_dialog import BirthdayDialog
+    from album.ui.models import Heading
     from tests.conftest import open_window
 
     born = consistent_birthday(lib)
@@ -306,10 +341,11 @@ def test_the_person_page_shows_the_birthday_and_the_age_in_each_photo(qtbot, lib
     qtbot.waitUntil(lambda: len(page.faces.captions) == 5, timeout=20_000)
     assert person(lib, "Kim")["birthday"] == born.isoformat()
 
-    paths = {p.id: Path(p.path).name for p in page.photos.rows}
+    paths = {p.id: Path(p.path).name for p in page.photos.tiles()}
     shown = [
-        (paths[page.faces.rows[row][1]], page.faces.data(page.faces.index(row)))
-        for row in range(len(page.faces.rows))
+        (paths[face[1]], page.faces.data(page.faces.index(row)))
+        for row, face in enumerate(page.faces.rows)
+        if not isinstance(face, Heading)
     ]
     assert page.face_view.itemDelegate().lines == 1, "a line under each face for its age"
     ages_in_files = []
@@ -324,7 +360,11 @@ def test_the_person_page_shows_the_birthday_and_the_age_in_each_photo(qtbot, lib
         ages_in_files.append(int(found[1]))
     assert ages_in_files == sorted(ages_in_files) == [2, 5, 8, 10], "oldest photos first"
     assert shown[-1][1] == "no date", "the undated photo comes last"
-    photo_captions = [page.photos.data(page.photos.index(r)) for r in range(5)]
+    photo_captions = [
+        page.photos.data(page.photos.index(r))
+        for r, photo in enumerate(page.photos.rows)
+        if not isinstance(photo, Heading)
+    ]
     assert sorted(photo_captions) == sorted(c for _, c in shown), "the Photos tab says it too"
 
     window.undo_action.trigger()  # Ctrl+Z takes the birthday back
@@ -339,6 +379,168 @@ def test_the_person_page_shows_the_birthday_and_the_age_in_each_photo(qtbot, lib
     qtbot.mouseClick(page.birthday_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "born" not in page.stats.text(), timeout=20_000)
     assert person(lib, "Kim")["birthday"] is None
+
+
+HEADING = re.compile(r"^(\d{4}) · (\d+)(?:–(\d+))? years old · (\d+) photos?$")
+
+
+def kim_faces_in(library: Path, photo_names: tuple[str, ...]) -> list[int]:
+    return [
+        face["id"]
+        for photo in export(library)["photos"]
+        if any(name in photo["path"] for name in photo_names)
+        for face in photo["faces"]
+        if face["person"] == "Kim"
+    ]
+
+
+def make_suggestions(library: Path, face_ids: list[int]) -> None:
+    """These faces as Kim's suggestions, so Confirm has something to confirm. Made by hand:
+    the matcher would not suggest a child's face from another age, nor Serena's, and setting a
+    birthday matches Kim again, which takes such suggestions back (as it should)."""
+    conn = sqlite3.connect(library)
+    try:
+        with conn:
+            conn.executemany(
+                "UPDATE faces SET person_id = (SELECT id FROM people WHERE name = 'Kim'), "
+                "label_source = 'auto', confidence = 0.9 WHERE id = ?",
+                [(face,) for face in face_ids],
+            )
+    finally:
+        conn.close()
+
+
+def test_the_person_page_groups_faces_by_year_under_headings(qtbot, monkeypatch, lib: Path):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from album.ui.models import Heading
+    from tests.conftest import open_window
+
+    born = consistent_birthday(lib)
+    dated_photos = sorted(
+        (p for p in export(lib)["photos"] if CHILD in p["path"]), key=lambda p: p["taken_at"]
+    )
+    suggestions = kim_faces_in(lib, (Path(dated_photos[1]["path"]).name, "Serena"))
+    assert len(suggestions) == 2
+    make_suggestions(lib, suggestions)
+    window = open_window(qtbot, lib)
+    qtbot.waitUntil(lambda: any(p.name == "Kim" for p in window.people.model.rows), timeout=20_000)
+    kim = next(p for p in window.people.model.rows if p.name == "Kim")
+    window.show_person(kim.id)
+    page, view = window.person, window.person.face_view
+    qtbot.waitUntil(lambda: len(page.faces.rows) == 5 and page.person is not None, timeout=20_000)
+
+    # Without a birthday: faces only, in the usual order (confirmed first, suggestions last).
+    plain = list(page.faces.rows)
+    assert not any(isinstance(r, Heading) for r in [*page.faces.rows, *page.photos.rows])
+    assert [r[2] for r in plain] == ["user"] * 3 + ["auto"] * 2
+    assert view.uniformItemSizes(), "no headings: one tile's size lays out them all"
+
+    page.backend.edit(lambda s: s.set_birthday(kim.id, born))  # what Birthday… does
+    qtbot.waitUntil(lambda: any(isinstance(r, Heading) for r in page.faces.rows), timeout=20_000)
+    qtbot.waitUntil(lambda: not page.backend.jobs.busy, timeout=20_000)  # Kim matched again
+    make_suggestions(lib, suggestions)
+    page.backend.changed.emit()
+    qtbot.waitUntil(
+        lambda: sum(r[2] == "auto" for r in page.face_rows()) == 2 and not page.backend.jobs.busy,
+        timeout=20_000,
+    )
+    rows = page.faces.rows
+    assert not view.uniformItemSizes()
+
+    # One heading per year, in date order, the undated last; each over its own year's faces.
+    years = [photo_date(p["taken_at"]).year for p in dated_photos]
+    groups: list[tuple[Heading, list]] = []
+    for row in rows:
+        if isinstance(row, Heading):
+            groups.append((row, []))
+        else:
+            groups[-1][1].append(row)
+    assert isinstance(rows[0], Heading), "the first row is the first year's heading"
+    assert [int(h.text[:4]) for h, _ in groups[:-1]] == sorted(set(years))
+    assert groups[-1][0].text == "No date · 1 photo"
+    assert [page.faces.captions[f[1]] for f in groups[-1][1]] == ["no date"]
+    file_age = {p["id"]: int(FILE_AGE.search(Path(p["path"]).name)[1]) for p in dated_photos}
+    for heading, faces in groups[:-1]:
+        found = HEADING.match(heading.text)
+        assert found is not None, heading.text
+        youngest, oldest = int(found[2]), int(found[3] or found[2])
+        assert int(found[4]) == len(faces) >= 1, heading.text
+        for face in faces:
+            assert page.faces.captions[face[1]].startswith(found[1] + " · "), heading.text
+            assert youngest - 1 <= file_age[face[1]] <= oldest + 1, (heading.text, face)
+    assert sorted(f for _, faces in groups for f in faces) == sorted(plain), "every face, once"
+    photo_headings = [r.text for r in page.photos.rows if isinstance(r, Heading)]
+    assert photo_headings == [h.text for h, _ in groups], "the Photos tab has the same years"
+
+    # Each heading is a line of its own across the tiles' columns, between two rows of tiles.
+    last = page.faces.index(len(rows) - 1)
+    qtbot.waitUntil(lambda: view.visualRect(last).isValid(), timeout=20_000)
+    rects = [view.visualRect(page.faces.index(r)) for r in range(len(rows))]
+    tiles = [rect for rect, row in zip(rects, rows, strict=True) if not isinstance(row, Heading)]
+    for number, row in enumerate(rows):
+        if not isinstance(row, Heading):
+            continue
+        heading = rects[number]
+        assert heading.left() == tiles[0].left(), "a heading starts where the tiles do"
+        assert heading.width() >= 3 * tiles[0].width(), "a heading spans the columns"
+        assert heading.right() < view.viewport().width()
+        assert not any(heading.intersects(tile) for tile in tiles)
+        below = rects[number + 1]
+        assert below.left() == tiles[0].left() and below.top() > heading.bottom()
+        if number:
+            assert rects[number - 1].bottom() < heading.top()
+        assert not page.faces.flags(page.faces.index(number)) & Qt.ItemFlag.ItemIsSelectable
+
+    # The keys never stop on a heading; Ctrl+A selects every face and no heading.
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_End)
+    QTest.keyClick(view, Qt.Key.Key_Home)
+    assert view.currentIndex().row() == 1, "Home: the first face, not the heading over it"
+    QTest.keyClick(view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    selected = {i.row() for i in view.selectionModel().selectedIndexes()}
+    assert selected == {r for r, row in enumerate(rows) if not isinstance(row, Heading)}
+    faces = [r[0] for r in rows if not isinstance(r, Heading)]
+    assert page.selected_faces() == faces
+    assert page.confirm_button.isEnabled() and page.reject_button.isEnabled()
+    assert not page.cover_button.isEnabled(), "a cover is one face"
+
+    # What each action would hand the library: faces, never a heading.
+    done: list[tuple[str, tuple]] = []
+
+    class Service:
+        def __getattr__(self, name: str):
+            return lambda *args: done.append((name, args))
+
+    monkeypatch.setattr(page.backend, "edit", lambda fn, *_: fn(Service()))
+    page.confirm_button.click()
+    page.reject_button.click()
+    page.remove_button.click()
+    suggested = [r[0] for r in rows if not isinstance(r, Heading) and r[2] == "auto"]
+    assert done == [
+        ("confirm", (suggested,)),
+        ("reject", (faces, kim.id)),
+        ("remove_faces", (faces,)),
+    ]
+    monkeypatch.undo()
+
+    # Confirmed for real: the page reloads with its headings where they were.
+    headings = [r for r in rows if isinstance(r, Heading)]
+    page.confirm_button.click()
+    qtbot.waitUntil(lambda: all(r[2] == "user" for r in page.face_rows()), timeout=20_000)
+    assert [r for r in page.faces.rows if isinstance(r, Heading)] == headings
+    assert sorted(page.selected_faces()) == sorted(faces), "the selection stayed on the faces"
+
+    # The birthday cleared: no headings, the usual order again.
+    page.backend.edit(lambda s: s.set_birthday(kim.id, None))
+    qtbot.waitUntil(lambda: not page.faces.captions, timeout=20_000)
+    assert not any(isinstance(r, Heading) for r in [*page.faces.rows, *page.photos.rows])
+    # All confirmed now: the usual order is by id (a confirmed face keeps no confidence), once
+    # the grid stops holding still for the keys just pressed on it.
+    usual = sorted((f, p, "user") for f, p, _, _ in plain)
+    qtbot.waitUntil(lambda: [r[:3] for r in page.faces.rows] == usual, timeout=10_000)
+    assert view.uniformItemSizes() and page.photo_view.uniformItemSizes()
 
 
 def test_an_unnamed_person_page_offers_no_birthday(qtbot, lib: Path):

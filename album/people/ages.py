@@ -5,13 +5,18 @@ rule. A photo's date is `photos.taken_at`: ISO 8601 from EXIF, possibly with a t
 offset, possibly missing. Only its calendar date counts: the camera's local day is the day the
 family remembers, so an offset never moves a photo to another day. No date, or a date before
 the birthday, gives no age: an age we cannot stand behind is worse than none.
+
+A person's page groups their photos by year under headings ("2015 · 4–5 years old · 12 photos");
+the grouping and the heading's words are here too, so they follow the same rule as the tiles.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 # Under this many years an age reads in months: "8 months" says more about a baby than "0".
 MONTHS_UNTIL_YEARS = 2
@@ -31,8 +36,12 @@ MONTH_NAMES = (
     "November",
     "December",
 )
+NO_DATE = "No date"  # the heading over the photos without a date, which come last
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_PREFIX = re.compile(r"(\d{4})[-:](\d{2})[-:](\d{2})")
+
+
+T = TypeVar("T")
 
 
 class BirthdayError(ValueError):
@@ -138,3 +147,55 @@ def stored_birthday(text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def by_year(
+    items: Sequence[T], taken_at: Callable[[T], str | None]
+) -> list[tuple[int | None, list[T]]]:
+    """Items grouped by the year their photo was taken: the years in order, the undated (None)
+    last, each group in the order given. Grouped by the calendar date `photo_date` reads, not
+    by the text: a camera's "0000:00:00" sorts first as text but is no date at all."""
+    groups: dict[int | None, list[T]] = {}
+    for item in items:
+        taken = photo_date(taken_at(item))
+        groups.setdefault(taken.year if taken else None, []).append(item)
+    years = sorted(groups, key=lambda year: (year is None, year or 0))
+    return [(year, groups[year]) for year in years]
+
+
+def years_old(found: Iterable[Age]) -> str | None:
+    """How old someone was across one year's photos: "5 years old", "4–5 years old" (a year
+    holds a birthday, so usually two ages), "3–11 months old", "newborn"; None without an age.
+    The ends are worded as the tiles word them, so a heading never contradicts its tiles."""
+    months = sorted({age.months for age in found})
+    if not months:
+        return None
+    youngest, oldest = Age(months[0] // 12, months[0]), Age(months[-1] // 12, months[-1])
+    if oldest.months == 0:
+        return "newborn"
+    if str(youngest) == str(oldest):
+        return f"{oldest} old"
+    in_months = oldest.months < MONTHS_UNTIL_YEARS * 12
+    in_years = youngest.months >= MONTHS_UNTIL_YEARS * 12
+    if in_months:
+        return f"{youngest.months}–{oldest} old"  # "0–3 months old", not "newborn–3 months"
+    if in_years:
+        return f"{youngest.years}–{oldest} old"
+    low = f"{youngest.months} month{'s' * (youngest.months != 1)}"
+    return f"{low}–{oldest} old"
+
+
+def year_heading(
+    birthday: date | str | None, year: int | None, photos_taken: Sequence[str | None]
+) -> str:
+    """The heading over one year's photos on a person's page: "2015 · 4–5 years old · 12
+    photos"; the year and the count alone when no photo of that year has an age (taken before
+    the birthday); "No date · 3 photos" over the undated. `photos_taken` holds each photo's
+    `taken_at` once, however many of its faces the group shows."""
+    count = len(photos_taken)
+    counted = f"{count} photo{'s' * (count != 1)}"
+    if year is None:
+        return f"{NO_DATE} · {counted}"
+    found = (age_in_photo(birthday, taken) for taken in photos_taken)
+    old = years_old(age for age in found if age is not None)
+    return f"{year} · {old} · {counted}" if old else f"{year} · {counted}"

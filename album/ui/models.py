@@ -4,6 +4,10 @@ Each model holds plain rows loaded off the GUI thread and asks `Thumbnails` for 
 when a view paints a row, so 10,000 people cost 10,000 small tuples and a screenful of crops.
 A reload keeps the same rows in place when only their contents changed, so a view keeps its
 scroll position and selection while a scan adds faces.
+
+A person's page with a birthday puts headings among the tiles ("2015 · 5 years old · 12
+photos"): rows of the model like the tiles, so the view lays them out in the same flow, but
+never enabled, so nothing selects, opens or acts on one.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import fields, replace
 from itertools import compress, count
 from operator import attrgetter, itemgetter, ne
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
@@ -28,6 +32,34 @@ MutedRole = Qt.ItemDataRole.UserRole + 5  # drawn dimmed (hidden people)
 
 Row = TypeVar("Row")
 Index = QModelIndex | QPersistentModelIndex
+# The id of the heading over the undated photos: above any year a date can have.
+_NO_DATE_ID = -10_000
+
+
+class Heading(NamedTuple):
+    """A line across a grid over a group of tiles. Its id comes first and is named `id` so the
+    models read it as they read a face's or a photo's; it is negative, which no face or photo
+    id is, so an id alone tells a heading from a tile."""
+
+    id: int
+    text: str
+
+
+def heading_id(year: int | None) -> int:
+    """One id per year (the same on every reload, so a reload keeps a heading in place)."""
+    return -year if year is not None else _NO_DATE_ID
+
+
+def heading_at(index: Index) -> str | None:
+    """The words of the heading at `index`, or None for a tile. Read straight off the rows: a
+    grid with headings asks its delegate for every row's size on every layout, and through
+    `data()` the question cost 8 µs a row against 1.5 µs here."""
+    model = index.model()
+    if isinstance(model, Headed):
+        row = model.rows[index.row()]
+        if isinstance(row, Heading):
+            return row.text
+    return None
 
 
 class RowsModel(QAbstractListModel, Generic[Row]):
@@ -269,3 +301,44 @@ class PhotosModel(RowsModel[PhotoSummary]):
         if role == Qt.ItemDataRole.ToolTipRole:
             return photo.path + (f"\n{photo.taken_at.replace('T', ' ')}" if photo.taken_at else "")
         return None
+
+
+class Headed(RowsModel[Any]):
+    """Headings among the rows: put first in a model's bases (`Headed, FacesModel`), it answers
+    for the heading rows and hands every other row to the model it is mixed into. Only the
+    person page's models have it: `flags` in Python is a call per row whenever Qt selects, and
+    the Photos page holds 100,000 photos that never have headings."""
+
+    def __init__(self, thumbnails: Thumbnails) -> None:
+        super().__init__(thumbnails)  # type: ignore[call-arg]  # the tiles' model's own signature
+        plain = self._contents
+        if plain is not None:  # a heading has no fields of a photo: it is compared whole
+            self._contents = lambda row: row if isinstance(row, Heading) else plain(row)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if index.isValid():
+            row = self.rows[index.row()]
+            if isinstance(row, Heading):
+                return row.text if role == Qt.ItemDataRole.DisplayRole else None
+        return super().data(index, role)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if index.isValid() and isinstance(self.rows[index.row()], Heading):
+            # Not enabled: not selectable, skipped by the arrow keys, never double-clicked.
+            return Qt.ItemFlag.NoItemFlags
+        return super().flags(index)
+
+    def picture_id(self, row: int) -> int | None:
+        return None if isinstance(self.rows[row], Heading) else super().picture_id(row)
+
+    def tiles(self) -> list[Any]:
+        """The rows that are tiles (faces or photos), in their order, without the headings."""
+        return [row for row in self.rows if not isinstance(row, Heading)]
+
+
+class PersonFacesModel(Headed, FacesModel):
+    """A person's faces, under a heading per year when the person has a birthday."""
+
+
+class PersonPhotosModel(Headed, PhotosModel):
+    """A person's photos, under a heading per year when the person has a birthday."""

@@ -5,11 +5,20 @@ by one or all at once above a confidence. Selected faces can be declared "not th
 moved to someone else, removed as not-a-face, or made the person's cover.
 
 A person with a birthday is a life in photos: the page says when they were born, their faces
-run in the order the photos were taken, and every tile says the year and how old they were
-then ("2015 · 5 years"; an undated photo says so and shows no age).
+and photos run in the order the photos were taken, grouped by year under a heading that says
+how old they were that year and how many photos it has ("2015 · 4–5 years old · 12 photos";
+the undated last, under "No date"), and every tile says the year and the age then ("2015 · 5
+years"). The headings are rows of the grids' models that are never enabled: nothing selects,
+opens, confirms or moves one, and every action here reads faces through `selected_faces`,
+which knows only faces. Without a birthday there are no headings and the order is the usual
+one (confirmed faces first, suggestions last).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from operator import attrgetter
+from typing import TypeVar
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -29,32 +38,61 @@ from album.store.library import Library
 from album.terminal import counted
 from album.ui.backend import Backend
 from album.ui.birthday_dialog import ask_birthday
-from album.ui.models import FacesModel, PhotosModel
+from album.ui.models import (
+    Heading,
+    PersonFacesModel,
+    PersonPhotosModel,
+    heading_id,
+)
 from album.ui.name_dialog import ask_name
 from album.ui.thumbnails import Thumbnails, VisibleTiles
-from album.ui.tiles import SteadyGrid, TileDelegate, grid_view
+from album.ui.tiles import SteadyGrid, TileDelegate, grid_view, set_headed
 
 FaceRow = tuple[int, int, str | None, float | None]
 PageData = tuple[
     queries.PersonSummary | None,
-    list[FaceRow],
-    list[queries.PhotoSummary],
+    list[FaceRow | Heading],
+    list[queries.PhotoSummary | Heading],
     list[str],
     dict[int, str],  # photo id -> the line under its tiles (empty without a birthday)
 ]
+Tile = TypeVar("Tile")
 
 
 def dated(
     birthday: str | None, faces: list[FaceRow], photos: list[queries.PhotoSummary]
-) -> tuple[list[FaceRow], dict[int, str]]:
-    """With a birthday, the faces in the order their photos were taken (undated last) and a
-    caption per photo; without one, the faces as they were (suggestions last) and none."""
+) -> tuple[list[FaceRow | Heading], list[queries.PhotoSummary | Heading], dict[int, str]]:
+    """With a birthday, the faces and the photos in the order the photos were taken, under a
+    heading per year (undated last), and a caption per photo; without one, the faces as they
+    were (suggestions last), the photos as they were, no headings and no captions."""
     if birthday is None:
-        return faces, {}
+        return list(faces), list(photos), {}
     taken = {p.id: p.taken_at for p in photos}
     captions = {p.id: ages.photo_caption(birthday, p.taken_at) for p in photos}
     order = sorted(faces, key=lambda f: (taken.get(f[1]) is None, taken.get(f[1]) or ""))
-    return order, captions
+    return (
+        by_year(birthday, order, lambda f: taken.get(f[1]), lambda f: f[1]),
+        by_year(birthday, photos, attrgetter("taken_at"), attrgetter("id")),
+        captions,
+    )
+
+
+def by_year(
+    birthday: str,
+    tiles: Sequence[Tile],
+    taken_at: Callable[[Tile], str | None],
+    photo_of: Callable[[Tile], int],
+) -> list[Tile | Heading]:
+    """The tiles with a heading before each year's. The heading counts photos, not tiles: the
+    Faces and Photos tabs must agree, and one photo may (wrongly) hold two of a person's faces."""
+    rows: list[Tile | Heading] = []
+    for year, group in ages.by_year(tiles, taken_at):
+        photos = {photo_of(tile): taken_at(tile) for tile in group}
+        rows.append(
+            Heading(heading_id(year), ages.year_heading(birthday, year, [*photos.values()]))
+        )
+        rows.extend(group)
+    return rows
 
 
 class PersonPage(QWidget):
@@ -70,25 +108,21 @@ class PersonPage(QWidget):
         self.person: queries.PersonSummary | None = None
         self.names: list[str] = []
 
-        self.faces = FacesModel(thumbnails)
+        self.faces = PersonFacesModel(thumbnails)
         self.face_view = grid_view(TileDelegate(QSize(104, 104), 0), self)
         self.face_view.setModel(self.faces)
         VisibleTiles(self.face_view, thumbnails, "face")
         self.steady_faces = SteadyGrid(self.face_view, self.faces)
         self.face_view.setEditTriggers(self.face_view.EditTrigger.NoEditTriggers)
         self.face_view.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.face_view.doubleClicked.connect(
-            lambda i: self.open_photo.emit(self.faces.photo_of(i), [r[1] for r in self.faces.rows])
-        )
-        self.photos = PhotosModel(thumbnails)
+        self.face_view.doubleClicked.connect(self._open_face)
+        self.photos = PersonPhotosModel(thumbnails)
         self.photo_view = grid_view(TileDelegate(QSize(180, 135), 0, whole=True), self)
         self.photo_view.setModel(self.photos)
         VisibleTiles(self.photo_view, thumbnails, "photo")
         SteadyGrid(self.photo_view, self.photos)
         self.photo_view.setEditTriggers(self.photo_view.EditTrigger.NoEditTriggers)
-        self.photo_view.doubleClicked.connect(
-            lambda i: self.open_photo.emit(self.photos.id_at(i), [p.id for p in self.photos.rows])
-        )
+        self.photo_view.doubleClicked.connect(self._open_photo)
 
         back = QPushButton("‹ People")
         back.setFlat(True)
@@ -189,9 +223,10 @@ class PersonPage(QWidget):
             conn = library.conn
             found = [p for p in queries.people(conn, include_hidden=True) if p.id == person_id]
             person = found[0] if found else None
-            photos = queries.photos_with(conn, [person_id])
-            faces, captions = dated(
-                person.birthday if person else None, queries.faces_of(conn, person_id), photos
+            faces, photos, captions = dated(
+                person.birthday if person else None,
+                queries.faces_of(conn, person_id),
+                queries.photos_with(conn, [person_id]),
             )
             return person, faces, photos, queries.person_names(conn), captions
 
@@ -205,7 +240,7 @@ class PersonPage(QWidget):
             self.back.emit()  # merged away or forgotten
             return
         self.title.setText(person.name or "Unnamed person")
-        suggested = sum(1 for f in faces if f[2] == "auto")
+        suggested = sum(1 for f in faces if not isinstance(f, Heading) and f[2] == "auto")
         self.stats.setText(
             f"{counted(person.faces, 'face')} in {counted(person.photos, 'photo')}"
             + (f" · {suggested} suggested" if suggested else "")
@@ -221,6 +256,8 @@ class PersonPage(QWidget):
         self._show_captions(bool(captions))
         self.faces.set_captions(captions)
         self.photos.set_captions(captions)
+        for view in (self.face_view, self.photo_view):
+            set_headed(view, bool(captions))
         self.steady_faces.set_rows(faces)
         self.photos.set_rows(photos)
         self.confirm_all_button.setEnabled(suggested > 0)
@@ -235,13 +272,31 @@ class PersonPage(QWidget):
                 delegate.lines = int(shown)
                 delegate.sizeHintChanged.emit(QModelIndex())
 
+    def face_rows(self) -> list[FaceRow]:
+        """The person's faces in the grid's order, without the headings between them."""
+        return self.faces.tiles()
+
     def selected_faces(self) -> list[int]:
+        """The selected faces' ids, the one way every action here reads them: a heading is
+        never selectable, and were one selected anyway it is still no face."""
         rows = sorted(i.row() for i in self.face_view.selectionModel().selectedIndexes())
-        return [self.faces.rows[r][0] for r in rows if r < len(self.faces.rows)]
+        shown = self.faces.rows
+        return [shown[r][0] for r in rows if r < len(shown) and not isinstance(shown[r], Heading)]
+
+    def _open_face(self, index: QModelIndex) -> None:
+        row = self.faces.rows[index.row()] if index.row() < len(self.faces.rows) else None
+        if row is not None and not isinstance(row, Heading):
+            self.open_photo.emit(row[1], [r[1] for r in self.face_rows()])
+
+    def _open_photo(self, index: QModelIndex) -> None:
+        row = self.photos.rows[index.row()] if index.row() < len(self.photos.rows) else None
+        if row is not None and not isinstance(row, Heading):
+            self.open_photo.emit(row.id, [p.id for p in self.photos.tiles()])
 
     def _selection_changed(self, *_: object) -> None:
         faces = self.selected_faces()
-        sources = {r[2] for r in self.faces.rows if r[0] in set(faces)}
+        chosen = set(faces)
+        sources = {r[2] for r in self.face_rows() if r[0] in chosen}
         for button in (self.reject_button, self.move_button, self.remove_button):
             button.setEnabled(bool(faces))
         self.confirm_button.setEnabled("auto" in sources)
@@ -280,9 +335,8 @@ class PersonPage(QWidget):
         self.backend.edit(lambda s: s.set_birthday(person_id, birthday))
 
     def confirm_selected(self) -> None:
-        faces = [
-            r[0] for r in self.faces.rows if r[0] in set(self.selected_faces()) and r[2] == "auto"
-        ]
+        chosen = set(self.selected_faces())
+        faces = [r[0] for r in self.face_rows() if r[0] in chosen and r[2] == "auto"]
         if faces:
             self.backend.edit(lambda s: s.confirm(faces))
 

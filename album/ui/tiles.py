@@ -2,6 +2,10 @@
 
 One delegate paints every row (no widget per thumbnail), so a grid of 10,000 people scrolls as
 smoothly as one of ten. A picture that is still loading shows a soft placeholder.
+
+A heading row (a person's page with a birthday: one per year) is as wide as the tiles' columns,
+so the grid's flow breaks before it and after it, and the delegate draws it as a line of text.
+It is a row like the tiles, not a widget: a page of 5,000 faces stays one view.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
@@ -32,12 +36,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from album.ui.models import BadgeRole, IdRole, MutedRole, PeopleModel, RowsModel, SubtitleRole
+from album.ui.models import (
+    BadgeRole,
+    IdRole,
+    MutedRole,
+    PeopleModel,
+    RowsModel,
+    SubtitleRole,
+    heading_at,
+)
 
 MARGIN = 6
 # Tiles kept scaled per grid: a few screens (a 1280x820 People screen shows about 60).
 SCALED_KEPT = 300
 RADIUS = 8
+HEADING_GAP = 12  # above a heading, so a year's tiles stand apart from the year before
+HEADING_SCALE = 1.2  # a heading's font against the tiles' text
 
 
 class TileDelegate(QStyledItemDelegate):
@@ -60,6 +74,9 @@ class TileDelegate(QStyledItemDelegate):
         self.names: list[str] = []  # offered while typing a name
         # Pixels added to every tile's width so the columns fill the grid (see FillWidth).
         self.extra_width = 0
+        # The width of a heading: the tiles' columns from the first one's left to the last
+        # one's right (see FillWidth), so no tile fits beside it and the flow breaks there.
+        self.line_width = 0
         # Pictures already scaled to their tile: a smooth scale of every tile on every paint
         # held the GUI thread for tens of ms per screen while scrolling. Keyed by the
         # pixmap's cache key, so a new picture for a tile is scaled afresh.
@@ -72,6 +89,9 @@ class TileDelegate(QStyledItemDelegate):
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
+        if heading_at(index) is not None:
+            height = QFontMetrics(self._heading_font(option.font)).height()
+            return QSize(max(self.line_width, self.base_width()), HEADING_GAP + height + 4)
         line = option.fontMetrics.height()
         return QSize(
             self.base_width() + self.extra_width,
@@ -84,6 +104,10 @@ class TileDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
+        heading = heading_at(index)
+        if heading is not None:
+            self._heading(painter, option, heading)
+            return
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = option.palette
@@ -156,6 +180,39 @@ class TileDelegate(QStyledItemDelegate):
                 Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
                 index.data(SubtitleRole) or "",
             )
+        painter.restore()
+
+    @staticmethod
+    def _heading_font(font: QFont) -> QFont:
+        heading = QFont(font)
+        heading.setBold(True)
+        heading.setPointSizeF(font.pointSizeF() * HEADING_SCALE)
+        return heading
+
+    def _heading(self, painter: QPainter, option: QStyleOptionViewItem, text: str) -> None:
+        """The heading's words from the left edge of the first column's pictures, then a faint
+        rule to the last column's right edge. A heading is never enabled, but it is drawn in
+        the enabled colours: it is a title, not a greyed-out tile."""
+        painter.save()
+        palette = option.palette
+        group = QPalette.ColorGroup.Active
+        # The pictures sit centred in their widened tiles: the words start where they do.
+        left = option.rect.x() + MARGIN + self.extra_width // 2
+        right = option.rect.right() - MARGIN - self.extra_width // 2
+        band = QRect(left, option.rect.y() + HEADING_GAP, right - left, 0)
+        band.setBottom(option.rect.bottom())
+        painter.setFont(self._heading_font(option.font))
+        painter.setPen(palette.color(group, QPalette.ColorRole.Text))
+        metrics = painter.fontMetrics()
+        shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, band.width())
+        painter.drawText(band, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown)
+        start = left + metrics.horizontalAdvance(shown) + 2 * MARGIN
+        if start < right:
+            rule = QColor(palette.color(group, QPalette.ColorRole.Text))
+            rule.setAlpha(45)
+            painter.setPen(rule)
+            middle = band.center().y() + 1
+            painter.drawLine(start, middle, right, middle)
         painter.restore()
 
     def _fitted(self, pixmap: QPixmap, size: QSize, ratio: float) -> QPixmap:
@@ -245,9 +302,35 @@ class TileDelegate(QStyledItemDelegate):
         editor.setGeometry(rect.x() + 2, top, rect.width() - 4, height)
 
 
+class TileGrid(QListView):
+    """The grids' list view: the keys never stop on a heading. Qt's arrow keys skip a row that
+    is not enabled, but Home, Page Up and Page Down go to a row by place and then do nothing
+    when it is a heading (Home on a page that starts with a year's heading stayed put)."""
+
+    def moveCursor(
+        self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
+        index = super().moveCursor(cursorAction, modifiers)
+        model = self.model()
+        if model is None or not index.isValid() or enabled(model.flags(index)):
+            return index
+        # The tiles a heading stands over come after it; after the last heading, the one before.
+        count = model.rowCount()
+        for row in (*range(index.row() + 1, count), *range(index.row() - 1, -1, -1)):
+            candidate = model.index(row, 0)
+            if enabled(model.flags(candidate)):
+                return candidate
+        return self.currentIndex()
+
+
+def enabled(flags: Qt.ItemFlag) -> bool:
+    return bool(flags & Qt.ItemFlag.ItemIsEnabled)
+
+
 def grid_view(delegate: TileDelegate, parent: QWidget | None = None) -> QListView:
-    """A QListView set up as a smooth, uniform icon grid."""
-    view = QListView(parent)
+    """A QListView set up as a smooth, uniform icon grid. Uniform: the view sizes one tile and
+    lays out 10,000 from it. A grid with headings must turn that off (`set_headed`)."""
+    view = TileGrid(parent)
     view.setViewMode(QListView.ViewMode.IconMode)
     view.setResizeMode(QListView.ResizeMode.Adjust)
     view.setMovement(QListView.Movement.Static)
@@ -266,6 +349,15 @@ def grid_view(delegate: TileDelegate, parent: QWidget | None = None) -> QListVie
     view.setFrameShape(QListView.Shape.NoFrame)
     FillWidth(view, delegate)
     return view
+
+
+def set_headed(view: QListView, headed: bool) -> None:
+    """Headings in a grid or none. With headings the view asks every row for its size (one
+    tile's size would make a heading a tile, or every tile a heading); a person's 5,000 faces
+    then cost 5,000 quick size hints per layout. Without them, back to one size for all."""
+    if view.uniformItemSizes() == headed:
+        view.setUniformItemSizes(not headed)
+        view.scheduleDelayedItemsLayout()
 
 
 class FillWidth(QObject):
@@ -300,8 +392,9 @@ class FillWidth(QObject):
         room = width - 1 - view.spacing()
         columns = max(1, room // step)
         extra = (room - columns * step) // columns
-        if extra != delegate.extra_width:
-            delegate.extra_width = extra
+        line = columns * (step + extra) - view.spacing()
+        if (extra, line) != (delegate.extra_width, delegate.line_width):
+            delegate.extra_width, delegate.line_width = extra, line
             delegate.sizeHintChanged.emit(QModelIndex())
 
 
@@ -349,7 +442,9 @@ class SteadyGrid(QObject):
             return
         by_id = dict(zip(self.model.ids(rows), rows, strict=True))
         kept = [by_id.pop(i) for i in self.model.ids(self.model.rows) if i in by_id]
-        held = [*kept, *by_id.values()]
+        # A new heading (ids < 0) waits for the new order: appended after the held tiles it
+        # would stand over none of its own.
+        held = [*kept, *(row for row_id, row in by_id.items() if row_id >= 0)]
         self.pending = rows if held != rows else None
         self.model.set_rows(held)
 
@@ -382,5 +477,8 @@ class SteadyGrid(QObject):
 
     def _current_first(self) -> None:
         if self.model.rows and not self.view.currentIndex().isValid():
+            # The first tile, not the heading over it: the keys start from a tile.
+            model = self.model
+            first = next((i for i, row in enumerate(model.rows) if model.row_id(row) >= 0), 0)
             selection = self.view.selectionModel()
-            selection.setCurrentIndex(self.model.index(0), selection.SelectionFlag.NoUpdate)
+            selection.setCurrentIndex(self.model.index(first), selection.SelectionFlag.NoUpdate)
