@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
+from album.interop import dates
 from album.interop.file_names import sidecar_orientation
+from album.interop.xmp_read import find_packet
 
 # Pillow's own bomb check is a warning up to 2x its limit; we apply our own limit instead.
 Image.MAX_IMAGE_PIXELS = None
@@ -128,18 +130,6 @@ def photo_orientation(path: Path | str, image: Image.Image) -> int:
     """
     turned = sidecar_orientation(Path(path))
     return turned if turned is not None else _orientation(image)
-
-
-def _taken_at(image: Image.Image) -> str | None:
-    try:
-        exif = image.getexif()
-        raw = exif.get_ifd(0x8769).get(0x9003) or exif.get(0x0132)
-    except Exception:
-        return None
-    if not isinstance(raw, str) or len(raw) < 19:
-        return None
-    # EXIF writes "2024:06:01 12:30:00"; ISO 8601 sorts and parses everywhere.
-    return raw[:10].replace(":", "-") + "T" + raw[11:19]
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
@@ -274,7 +264,11 @@ def _decode(path: Path, data: bytes, *, min_side: int | None, max_pixels: int) -
             f"(limit {max_pixels // 1_000_000} megapixels)"
         )
     orientation = photo_orientation(path, image)
-    taken_at = _taken_at(image)
+    try:
+        exif = image.getexif()
+    except Exception:  # broken EXIF must not fail the photo
+        exif = Image.Exif()
+    taken_at = dates.taken_at(exif, lambda: find_packet(data, path.suffix))
     if min_side and image.format == "JPEG" and max(width, height) > min_side:
         ratio = min_side / max(width, height)
         image.draft("RGB", (max(1, int(width * ratio)), max(1, int(height * ratio))))

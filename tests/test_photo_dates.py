@@ -1,0 +1,65 @@
+"""Issue 21: a photo's date is read as other programs write it, in their order of trust.
+
+exiftool (the reference writer) puts each kind of date into its own photo: a camera's
+DateTimeOriginal with its time zone, a scanner's DateTimeDigitized, the XMP dates editors
+write, EXIF's ModifyDate as the last resort, and a camera with an unset clock. `album scan`
+must then store the day a family would expect for each.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from tests.conftest import album, export
+from tests.xmp_tools import exiftool, need_exiftool
+
+# file name -> (exiftool's arguments, the date album must store)
+DATED = {
+    "camera.jpg": (
+        ["-EXIF:DateTimeOriginal=2018:07:14 10:05:30", "-EXIF:OffsetTimeOriginal=+09:00"],
+        "2018-07-14T10:05:30+09:00",
+    ),
+    "camera-no-zone.jpg": (["-EXIF:DateTimeOriginal=2003:12:24 18:00:00"], "2003-12-24T18:00:00"),
+    "scanned-print.jpg": (["-EXIF:CreateDate=1987:05:02 00:00:00"], "1987-05-02T00:00:00"),
+    "edited.jpg": (
+        ["-XMP-photoshop:DateCreated=2011-08-09T16:20:00+02:00"],
+        "2011-08-09T16:20:00+02:00",
+    ),
+    "xmp-create.jpg": (["-XMP-xmp:CreateDate=2015-01-31T08:00:00Z"], "2015-01-31T08:00:00+00:00"),
+    # A camera with its clock never set, but an editor knew the date: the editor's is used.
+    "unset-clock.jpg": (
+        ["-EXIF:DateTimeOriginal=0000:00:00 00:00:00", "-XMP-exif:DateTimeOriginal=2020-02-29"],
+        "2020-02-29",
+    ),
+    # The shutter's date wins over the one a program wrote when it last saved the file.
+    "both.jpg": (
+        ["-EXIF:DateTimeOriginal=2009:06:01 12:00:00", "-EXIF:ModifyDate=2024:01:01 09:00:00"],
+        "2009-06-01T12:00:00",
+    ),
+    "modify-only.jpg": (["-EXIF:ModifyDate=2012:10:10 10:10:10"], "2012-10-10T10:10:10"),
+    "no-date.jpg": ([], None),
+}
+
+
+def make_photos(folder: Path) -> None:
+    folder.mkdir()
+    rng = np.random.default_rng(7)
+    for name, (args, _) in DATED.items():
+        pixels = rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
+        path = folder / name
+        Image.fromarray(pixels).save(path, quality=90)
+        if args:
+            exiftool("-overwrite_original", *args, path)
+
+
+def test_scan_reads_each_kind_of_date_as_other_programs_write_it(tmp_path: Path):
+    need_exiftool()
+    folder = tmp_path / "Pictures"
+    make_photos(folder)
+    library = tmp_path / "library.db"
+    album("scan", folder, "--library", library, "--workers", "1")
+    stored = {Path(p["path"]).name: p["taken_at"] for p in export(library)["photos"]}
+    assert stored == {name: want for name, (_, want) in DATED.items()}
