@@ -11,15 +11,17 @@ from __future__ import annotations
 import io
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
-from album.interop import dates
+from album.interop import dates, places
 from album.interop.file_names import sidecar_orientation
 from album.interop.jpeg_xmp import JpegXmpError, read_jpeg_packet
+from album.interop.places import Coordinates
 from album.interop.xmp_read import find_packet
 
 # Pillow's own bomb check is a warning up to 2x its limit; we apply our own limit instead.
@@ -95,6 +97,7 @@ class Photo:
     height: int
     scale: float
     taken_at: str | None
+    place: Coordinates | None = None  # where it was taken (latitude, longitude), when it says
 
     def pixels(self) -> np.ndarray:
         return np.asarray(self.image)
@@ -131,6 +134,19 @@ def photo_orientation(path: Path | str, image: Image.Image) -> int:
     """
     turned = sidecar_orientation(Path(path))
     return turned if turned is not None else _orientation(image)
+
+
+class _Once:
+    """A photo's XMP, found at most once for the date and the place, and only if asked."""
+
+    def __init__(self, find: Callable[[], bytes | None]) -> None:
+        self.find: Callable[[], bytes | None] | None = find
+        self.packet: bytes | None = None
+
+    def __call__(self) -> bytes | None:
+        if self.find is not None:
+            self.packet, self.find = self.find(), None
+        return self.packet
 
 
 def _packet(data: bytes, image_format: str | None, suffix: str) -> bytes | None:
@@ -280,7 +296,9 @@ def _decode(path: Path, data: bytes, *, min_side: int | None, max_pixels: int) -
         exif = image.getexif()
     except Exception:  # broken EXIF must not fail the photo
         exif = Image.Exif()
-    taken_at = dates.taken_at(exif, lambda: _packet(data, image.format, path.suffix))
+    packet = _Once(lambda: _packet(data, image.format, path.suffix))
+    taken_at = dates.taken_at(exif, packet)
+    place = places.coordinates(exif, packet)
     if min_side and image.format == "JPEG" and max(width, height) > min_side:
         ratio = min_side / max(width, height)
         image.draft("RGB", (max(1, int(width * ratio)), max(1, int(height * ratio))))
@@ -294,7 +312,9 @@ def _decode(path: Path, data: bytes, *, min_side: int | None, max_pixels: int) -
         image = image.transpose(_TRANSPOSES[orientation])
     if orientation in _TRANSPOSE_SWAPS_SIDES:
         width, height = height, width
-    return Photo(image=image, width=width, height=height, scale=scale, taken_at=taken_at)
+    return Photo(
+        image=image, width=width, height=height, scale=scale, taken_at=taken_at, place=place
+    )
 
 
 def square_crop(

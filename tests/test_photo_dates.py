@@ -1,9 +1,10 @@
-"""Issue 21: a photo's date is read as other programs write it, in their order of trust.
+"""Issue 21: a photo's date and place are read as other programs write it, in their order of trust.
 
 exiftool (the reference writer) puts each kind of date into its own photo: a camera's
 DateTimeOriginal with its time zone, a scanner's DateTimeDigitized, the XMP dates editors
 write, EXIF's ModifyDate as the last resort, and a camera with an unset clock. `album scan`
-must then store the day a family would expect for each.
+must then store the day a family would expect for each. The same for GPS coordinates, as a
+phone writes them (EXIF) and as a geotagging program does (XMP).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from tests.conftest import album, export
@@ -44,10 +46,10 @@ DATED = {
 }
 
 
-def make_photos(folder: Path) -> None:
+def make_photos(folder: Path, tagged: dict[str, tuple[list[str], object]]) -> None:
     folder.mkdir()
     rng = np.random.default_rng(7)
-    for name, (args, _) in DATED.items():
+    for name, (args, _) in tagged.items():
         pixels = rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
         path = folder / name
         Image.fromarray(pixels).save(path, quality=90)
@@ -58,8 +60,49 @@ def make_photos(folder: Path) -> None:
 def test_scan_reads_each_kind_of_date_as_other_programs_write_it(tmp_path: Path):
     need_exiftool()
     folder = tmp_path / "Pictures"
-    make_photos(folder)
+    make_photos(folder, DATED)
     library = tmp_path / "library.db"
     album("scan", folder, "--library", library, "--workers", "1")
     stored = {Path(p["path"]).name: p["taken_at"] for p in export(library)["photos"]}
     assert stored == {name: want for name, (_, want) in DATED.items()}
+
+
+def exif_gps(latitude: str, longitude: str) -> list[str]:
+    """exiftool's arguments for a phone's EXIF GPS: "35.01 N", "77.04 W"."""
+    (lat, lat_ref), (lon, lon_ref) = latitude.split(), longitude.split()
+    return [
+        f"-GPSLatitude={lat}",
+        f"-GPSLatitudeRef={lat_ref}",
+        f"-GPSLongitude={lon}",
+        f"-GPSLongitudeRef={lon_ref}",
+    ]
+
+
+# file name -> (exiftool's arguments, the (latitude, longitude) album must store)
+PLACED = {
+    "kyoto.jpg": (exif_gps("35.011636 N", "135.768029 E"), (35.011636, 135.768029)),
+    "lima.jpg": (exif_gps("12.046374 S", "77.042793 W"), (-12.046374, -77.042793)),
+    # Geotagged afterwards by a program that writes XMP only.
+    "geotagged.jpg": (
+        ["-XMP-exif:GPSLatitude=38.722252 N", "-XMP-exif:GPSLongitude=9.139337 W"],
+        (38.722252, -9.139337),
+    ),
+    # A phone without a fix writes zeros: no place, not the Gulf of Guinea.
+    "no-fix.jpg": (exif_gps("0 N", "0 E"), None),
+    "nowhere.jpg": ([], None),
+}
+
+
+def test_scan_reads_where_each_photo_was_taken(tmp_path: Path):
+    need_exiftool()
+    folder = tmp_path / "Pictures"
+    make_photos(folder, PLACED)
+    library = tmp_path / "library.db"
+    album("scan", folder, "--library", library, "--workers", "1")
+    stored = {Path(p["path"]).name: p["place"] for p in export(library)["photos"]}
+    assert stored.keys() == PLACED.keys()
+    for name, (_, want) in PLACED.items():
+        if want is None:
+            assert stored[name] is None, name
+        else:
+            assert stored[name] == pytest.approx(list(want), abs=1e-5), name

@@ -115,6 +115,7 @@ class PhotoAnalysis:
     width: int | None = None
     height: int | None = None
     taken_at: str | None = None
+    place: tuple[float, float] | None = None  # latitude, longitude
     faces: list[FaceFound] = field(default_factory=list)
     error: str | None = None
     detector: str = ""
@@ -313,6 +314,7 @@ def _analyze_planned(engine: FaceEngine, path: str | Path, settings: Settings) -
         coarse = coarse_scale(pictures.side, settings)
         first = pictures.at_least(coarse)
         result.width, result.height, result.taken_at = first.width, first.height, first.taken_at
+        result.place = first.place
         found = _search(engine, pictures, coarse, settings, clock)
         _encode(engine, pictures, found, settings, result)
         _name_faces(
@@ -633,6 +635,7 @@ def _read(path: Path, result: PhotoAnalysis, settings: Settings) -> Photo:
     needed = None if scale >= 1 else max(int(side * scale) + 1, 1)
     photo = open_photo(path, data, min_side=needed, max_pixels=settings.max_pixels)
     result.width, result.height, result.taken_at = photo.width, photo.height, photo.taken_at
+    result.place = photo.place
     return photo
 
 

@@ -49,7 +49,7 @@ def export(library: Library) -> dict[str, Any]:
     photos = []
     for row in conn.execute(
         "SELECT id, path, raw_path, status, error, missing, width, height, taken_at, "
-        "names_error FROM photos ORDER BY path"
+        "names_error, latitude, longitude FROM photos ORDER BY path"
     ):
         photos.append(
             {
@@ -61,6 +61,7 @@ def export(library: Library) -> dict[str, Any]:
                 "height": row[7],
                 "taken_at": row[8],
                 "names_error": row[9],
+                "place": [row[10], row[11]] if row[10] is not None else None,
                 "faces": faces.get(row[0], []),
             }
         )

@@ -93,7 +93,8 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
             return result
         conn.execute(
             "UPDATE photos SET status = 'done', error = NULL, size = ?, mtime_ns = ?, "
-            "content_hash = ?, width = ?, height = ?, taken_at = ?, fingerprint = ?, "
+            "content_hash = ?, width = ?, height = ?, taken_at = ?, latitude = ?, longitude = ?, "
+            "fingerprint = ?, "
             "detector = ?, analyzed_at = ?, missing = 0 WHERE id = ?",
             (
                 analysis.size,
@@ -102,6 +103,7 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
                 analysis.width,
                 analysis.height,
                 analysis.taken_at,
+                *(analysis.place or (None, None)),
                 analysis.fingerprint,
                 analysis.detector,
                 now,

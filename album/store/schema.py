@@ -210,6 +210,13 @@ SCHEMA_V7 = """
 ALTER TABLE faces ADD COLUMN crowding REAL;
 """
 
+# v8: where each photo was taken, read from its EXIF GPS or XMP (album.interop.places): the
+# Places page and the search find photos by it. Derived from the file: NULL without a place.
+SCHEMA_V8 = """
+ALTER TABLE photos ADD COLUMN latitude REAL;
+ALTER TABLE photos ADD COLUMN longitude REAL;
+"""
+
 MIGRATIONS: list[str] = [
     SCHEMA_V1,
     SCHEMA_V2,
@@ -218,5 +225,6 @@ MIGRATIONS: list[str] = [
     SCHEMA_V5,
     SCHEMA_V6,
     SCHEMA_V7,
+    SCHEMA_V8,
 ]
 LATEST_VERSION = len(MIGRATIONS)
