@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
+from PIL.TiffImagePlugin import IFDRational
 
 from album.display_check import missing_libraries, xcb_plugin
 from tests.conftest import REPO, faces_root
@@ -156,7 +157,13 @@ def test_bundle_scans_a_real_face(bundle, tmp_path):
         )
     photos = tmp_path / "photos"
     photos.mkdir()
-    shutil.copy2(root / PHOTO, photos / PHOTO.name)
+    # Taken in Kyoto, as a phone would say: the bundle must carry the place table too.
+    with Image.open(root / PHOTO) as image:
+        exif = image.getexif()
+        gps = exif.get_ifd(0x8825)
+        gps.update({1: "N", 2: (IFDRational(35), IFDRational(0), IFDRational(419, 10))})
+        gps.update({3: "E", 4: (IFDRational(135), IFDRational(46), IFDRational(5))})
+        image.save(photos / PHOTO.name, quality=95, exif=exif)
     library = tmp_path / "lib.db"
 
     # Worker processes included: the scan's pool starts the bundled executable again.
@@ -170,6 +177,7 @@ def test_bundle_scans_a_real_face(bundle, tmp_path):
     assert Path(photo["path"]).name == PHOTO.name
     assert photo["status"] == "done", photo["error"]
     assert len(photo["faces"]) >= 1
+    assert photo["place_name"] == "Kyoto, Japan", scan.stderr
 
 
 def test_bundle_installs_a_menu_entry_that_starts_the_bundle(bundle, tmp_path):

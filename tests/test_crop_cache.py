@@ -205,8 +205,9 @@ def test_a_version_3_library_moves_its_crops_out_and_keeps_every_name(named, tmp
         conn.execute("ALTER TABLE faces DROP COLUMN sharpness")
         conn.execute("ALTER TABLE faces DROP COLUMN crowding")
         conn.execute("ALTER TABLE people DROP COLUMN birthday")
-        conn.execute("ALTER TABLE photos DROP COLUMN latitude")
-        conn.execute("ALTER TABLE photos DROP COLUMN longitude")
+        conn.execute("DROP INDEX photos_place")
+        for column in ("latitude", "longitude", "city", "region", "country"):
+            conn.execute(f"ALTER TABLE photos DROP COLUMN {column}")
         before_faces = [(*row[:-2], None, None) for row in before_faces]
         conn.execute(
             "CREATE TABLE face_crops (face_id INTEGER PRIMARY KEY REFERENCES faces(id) "

@@ -82,6 +82,8 @@ def exif_gps(latitude: str, longitude: str) -> list[str]:
 PLACED = {
     "kyoto.jpg": (exif_gps("35.011636 N", "135.768029 E"), (35.011636, 135.768029)),
     "lima.jpg": (exif_gps("12.046374 S", "77.042793 W"), (-12.046374, -77.042793)),
+    # Mid-Atlantic: coordinates, but no place near enough to name.
+    "at-sea.jpg": (exif_gps("0.5 N", "20 W"), (0.5, -20.0)),
     # Geotagged afterwards by a program that writes XMP only.
     "geotagged.jpg": (
         ["-XMP-exif:GPSLatitude=38.722252 N", "-XMP-exif:GPSLongitude=9.139337 W"],
@@ -93,14 +95,25 @@ PLACED = {
 }
 
 
-def test_scan_reads_where_each_photo_was_taken(tmp_path: Path):
+# The names `album export` gives those places, offline.
+PLACE_NAMES = {
+    "kyoto.jpg": "Kyoto, Japan",
+    "lima.jpg": "Lima, Lima Province, Peru",
+    "geotagged.jpg": "Lisbon, Portugal",
+}
+
+
+def test_scan_reads_where_each_photo_was_taken_and_names_the_place(tmp_path: Path):
     need_exiftool()
     folder = tmp_path / "Pictures"
     make_photos(folder, PLACED)
     library = tmp_path / "library.db"
     album("scan", folder, "--library", library, "--workers", "1")
-    stored = {Path(p["path"]).name: p["place"] for p in export(library)["photos"]}
+    photos = export(library)["photos"]
+    stored = {Path(p["path"]).name: p["place"] for p in photos}
     assert stored.keys() == PLACED.keys()
+    named = {Path(p["path"]).name: p["place_name"] for p in photos if p["place_name"]}
+    assert named == PLACE_NAMES
     for name, (_, want) in PLACED.items():
         if want is None:
             assert stored[name] is None, name

@@ -195,6 +195,8 @@ def run(args: argparse.Namespace) -> int:
         stack.enter_context(_ctrl_c_cancels(scanner))
         report = scanner.run(roots)
     print(summary(report))
+    if report.places_error:
+        print(f"album: places not named this time: {report.places_error}", file=sys.stderr)
     if args.timings and report.stages:
         print(stage_line(report))
     if report.cancelled:

@@ -27,9 +27,11 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from album import geocode
 from album.config import Settings
 from album.faces.analyze import STAGES, PhotoAnalysis, analyze_photos
 from album.faces.engine import resolve_detector
+from album.scan.place_names import name_photo_places
 from album.scan.plan import FileCounts, Plan, make_plan
 from album.scan.pool import local_pool, stop_now, warm_up
 from album.scan.writer import Committed, Writer
@@ -78,6 +80,7 @@ class ScanReport(FileCounts):
     tail: float = 0.0
     # Seconds spent per stage (the workers' decode, detect, refine, encode; the writer's store).
     stages: dict[str, float] = field(default_factory=dict)
+    places_error: str | None = None  # why the photos' places could not be named this time
 
     @classmethod
     def from_plan(cls, plan: Plan) -> ScanReport:
@@ -196,6 +199,9 @@ class Scanner:
         report.cancelled = self.cancelled
         if not report.cancelled:
             with Library.open(self.library_path, scheduled_backup=False) as library:
+                named = time.monotonic()
+                report.places_error = name_photo_places(library)
+                report.stages["places"] = time.monotonic() - named
                 scan_queue.finish(library, [str(Path(r).absolute()) for r in roots])
         report.seconds = time.monotonic() - started
         self._progress.phase = "finished"
@@ -315,6 +321,8 @@ class Scanner:
         self, writer: Writer, photo_id: int, analysis: PhotoAnalysis, report: ScanReport
     ) -> None:
         writer.put(photo_id, analysis)
+        if analysis.place is not None:
+            geocode.preload()
         for stage in STAGES:
             report.stages[stage] = report.stages.get(stage, 0.0) + analysis.stages.get(stage, 0.0)
         report.analyzed += 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from album.geocode import PlaceName
 from album.store.library import Library
 
 FORMAT_VERSION = 1
@@ -49,7 +50,7 @@ def export(library: Library) -> dict[str, Any]:
     photos = []
     for row in conn.execute(
         "SELECT id, path, raw_path, status, error, missing, width, height, taken_at, "
-        "names_error, latitude, longitude FROM photos ORDER BY path"
+        "names_error, latitude, longitude, city, region, country FROM photos ORDER BY path"
     ):
         photos.append(
             {
@@ -62,6 +63,7 @@ def export(library: Library) -> dict[str, Any]:
                 "taken_at": row[8],
                 "names_error": row[9],
                 "place": [row[10], row[11]] if row[10] is not None else None,
+                "place_name": str(PlaceName(*row[12:15])) if row[14] else None,
                 "faces": faces.get(row[0], []),
             }
         )

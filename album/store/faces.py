@@ -94,7 +94,8 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
         conn.execute(
             "UPDATE photos SET status = 'done', error = NULL, size = ?, mtime_ns = ?, "
             "content_hash = ?, width = ?, height = ?, taken_at = ?, latitude = ?, longitude = ?, "
-            "fingerprint = ?, "
+            # named again from the coordinates just read (album.scan.place_names)
+            "city = NULL, region = NULL, country = NULL, fingerprint = ?, "
             "detector = ?, analyzed_at = ?, missing = 0 WHERE id = ?",
             (
                 analysis.size,

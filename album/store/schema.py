@@ -210,11 +210,16 @@ SCHEMA_V7 = """
 ALTER TABLE faces ADD COLUMN crowding REAL;
 """
 
-# v8: where each photo was taken, read from its EXIF GPS or XMP (album.interop.places): the
-# Places page and the search find photos by it. Derived from the file: NULL without a place.
+# v8: where each photo was taken, read from its EXIF GPS or XMP (album.interop.places), and
+# the place's name there (album.geocode): the Places page and the search find photos by it.
+# Derived: NULL without coordinates; country NULL until named, '' where no place is near.
 SCHEMA_V8 = """
 ALTER TABLE photos ADD COLUMN latitude REAL;
 ALTER TABLE photos ADD COLUMN longitude REAL;
+ALTER TABLE photos ADD COLUMN city TEXT;
+ALTER TABLE photos ADD COLUMN region TEXT;
+ALTER TABLE photos ADD COLUMN country TEXT;
+CREATE INDEX photos_place ON photos(country, region, city);
 """
 
 MIGRATIONS: list[str] = [
