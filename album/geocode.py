@@ -22,7 +22,6 @@ import csv
 import gzip
 import io
 import json
-import math
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -134,9 +133,3 @@ def _table() -> _Table:
     population = np.array([max(int(p.get("population") or 0), 1000) for p in places])
     points = _unit(degrees)
     return _Table(names, population.astype(np.float64), points, cKDTree(points))
-
-
-def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance: how far a named place is from the photo, for tests and checks."""
-    ua, ub = _unit(np.asarray([a, b], dtype=np.float64))
-    return 2 * EARTH_KM * math.asin(min(1.0, float(np.linalg.norm(ua - ub)) / 2))

@@ -8,10 +8,10 @@ broken EXIF, and every odd mode (16-bit, CMYK, palette, alpha, grey) ends as pla
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,19 +134,6 @@ def photo_orientation(path: Path | str, image: Image.Image) -> int:
     """
     turned = sidecar_orientation(Path(path))
     return turned if turned is not None else _orientation(image)
-
-
-class _Once:
-    """A photo's XMP, found at most once for the date and the place, and only if asked."""
-
-    def __init__(self, find: Callable[[], bytes | None]) -> None:
-        self.find: Callable[[], bytes | None] | None = find
-        self.packet: bytes | None = None
-
-    def __call__(self) -> bytes | None:
-        if self.find is not None:
-            self.packet, self.find = self.find(), None
-        return self.packet
 
 
 def _packet(data: bytes, image_format: str | None, suffix: str) -> bytes | None:
@@ -296,7 +283,8 @@ def _decode(path: Path, data: bytes, *, min_side: int | None, max_pixels: int) -
         exif = image.getexif()
     except Exception:  # broken EXIF must not fail the photo
         exif = Image.Exif()
-    packet = _Once(lambda: _packet(data, image.format, path.suffix))
+    # Found at most once for the date and the place, and only if EXIF lacks one of them.
+    packet = functools.cache(lambda: _packet(data, image.format, path.suffix))
     taken_at = dates.taken_at(exif, packet)
     place = places.coordinates(exif, packet)
     if min_side and image.format == "JPEG" and max(width, height) > min_side:

@@ -46,6 +46,16 @@ DATED = {
 }
 
 
+def scanned(tmp_path: Path, tagged: dict[str, tuple[list[str], object]]) -> list[dict]:
+    """Photos tagged by exiftool, scanned as a user would: `album export`'s photos."""
+    need_exiftool()
+    folder = tmp_path / "Pictures"
+    make_photos(folder, tagged)
+    library = tmp_path / "library.db"
+    album("scan", folder, "--library", library, "--workers", "1")
+    return export(library)["photos"]
+
+
 def make_photos(folder: Path, tagged: dict[str, tuple[list[str], object]]) -> None:
     folder.mkdir()
     rng = np.random.default_rng(7)
@@ -58,12 +68,7 @@ def make_photos(folder: Path, tagged: dict[str, tuple[list[str], object]]) -> No
 
 
 def test_scan_reads_each_kind_of_date_as_other_programs_write_it(tmp_path: Path):
-    need_exiftool()
-    folder = tmp_path / "Pictures"
-    make_photos(folder, DATED)
-    library = tmp_path / "library.db"
-    album("scan", folder, "--library", library, "--workers", "1")
-    stored = {Path(p["path"]).name: p["taken_at"] for p in export(library)["photos"]}
+    stored = {Path(p["path"]).name: p["taken_at"] for p in scanned(tmp_path, DATED)}
     assert stored == {name: want for name, (_, want) in DATED.items()}
 
 
@@ -104,12 +109,7 @@ PLACE_NAMES = {
 
 
 def test_scan_reads_where_each_photo_was_taken_and_names_the_place(tmp_path: Path):
-    need_exiftool()
-    folder = tmp_path / "Pictures"
-    make_photos(folder, PLACED)
-    library = tmp_path / "library.db"
-    album("scan", folder, "--library", library, "--workers", "1")
-    photos = export(library)["photos"]
+    photos = scanned(tmp_path, PLACED)
     stored = {Path(p["path"]).name: p["place"] for p in photos}
     assert stored.keys() == PLACED.keys()
     named = {Path(p["path"]).name: p["place_name"] for p in photos if p["place_name"]}
