@@ -341,11 +341,9 @@ def square_crop(
     return out.getvalue()
 
 
-def thumbnail_jpeg(path: Path | str, side: int) -> bytes:
-    """A small upright JPEG of a whole photo, for grids and the viewer."""
+def thumbnail_image(path: Path | str, side: int) -> Image.Image:
+    """A small upright RGB picture of a whole photo, for the grids."""
     photo = open_photo(path, min_side=side)
     image = photo.image.copy()
     image.thumbnail((side, side), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85)
-    return out.getvalue()
+    return image.convert("RGB")

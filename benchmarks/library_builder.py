@@ -6,12 +6,17 @@ sees N real files), and every face carries an embedding from `lfw-embeddings.npz
 noise, so the people in it look like the long tail of a real library: a few people seen
 hundreds of times, most seen once.
 
+Like a family's photos, they were taken over 20 years, in bursts (a birthday, a trip: a few
+thousand days with photos), and a third carry the coordinates of one of a few cities, named as
+a scan names them.
+
 Faces go in through `make_plan` (the scan's pending rows) and the scan's `Writer` thread (the
 same `save_analysis` a real scan runs), so whatever the writer does at scale is what is measured.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -20,6 +25,7 @@ import numpy as np
 from album.config import Settings
 from album.faces.analyze import FaceFound, PhotoAnalysis
 from album.imaging import open_photo, square_crop
+from album.scan.place_names import name_photo_places
 from album.scan.plan import make_plan
 from album.scan.writer import Writer
 from album.store import photos
@@ -29,6 +35,32 @@ BOX = (70, 180, 180, 70)  # (top, right, bottom, left) in the 250 x 250 LFW phot
 CROP_SIDE = 160
 # Faces per photo, with their odds: most photos show one person, some two or three.
 FACES_PER_PHOTO = ((1, 0.6), (2, 0.3), (3, 0.1))
+YEARS = 20
+PHOTOS_PER_DAY = 25  # on average, on the days with photos
+CITIES = [(35.0116, 135.7681), (38.7223, -9.1393), (48.8566, 2.3522), (37.5665, 126.978)]
+
+
+def photo_moments(rng: np.random.Generator, n: int) -> tuple[list[str], list[tuple | None]]:
+    """When and where each of n photos was taken: days of bursts over YEARS years, newest
+    first not assumed; a third of them, by whole days, in a city."""
+    last = dt.datetime(2025, 12, 31)
+    days = max(1, n // PHOTOS_PER_DAY)
+    day_starts = sorted(rng.choice(YEARS * 365, size=days, replace=False))
+    # Some days are big (a wedding), most small: a photo's day drawn with skewed odds.
+    odds = rng.pareto(1.5, days) + 1
+    chosen = np.sort(rng.choice(days, size=n, p=odds / odds.sum()))
+    placed_days = rng.random(days) < 1 / 3
+    moments: list[str] = []
+    places: list[tuple | None] = []
+    for day in chosen:
+        when = last - dt.timedelta(days=int(day_starts[day]), seconds=int(rng.integers(0, 50_000)))
+        moments.append(when.isoformat(timespec="seconds"))
+        if placed_days[day]:
+            latitude, longitude = CITIES[day % len(CITIES)]
+            places.append((latitude + rng.normal(0, 0.02), longitude + rng.normal(0, 0.02)))
+        else:
+            places.append(None)
+    return moments, places
 
 
 def faces_root() -> Path | None:
@@ -82,6 +114,7 @@ def build_library(
     writer = Writer(library_path)
     writer.start()
     total = 0
+    moments, places = photo_moments(rng, len(plan.analyze))
     for n, (photo_id, path) in enumerate(plan.analyze):
         count = int(rng.choice(sizes, p=odds))
         rows = rng.choice(keep, size=count * 3)
@@ -114,6 +147,8 @@ def build_library(
                 content_hash=f"synthetic-{photo_id}",
                 width=250 + 60 * (len(found) - 1),
                 height=250,
+                taken_at=moments[n],
+                place=places[n],
                 faces=found,
                 detector="synthetic",
                 fingerprint=settings.fingerprint(),
@@ -121,4 +156,6 @@ def build_library(
         )
         total += len(found)
     writer.close()
+    with Library.open(library_path) as library:
+        name_photo_places(library)
     return total

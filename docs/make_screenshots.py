@@ -4,9 +4,9 @@
 
 It walks the way a person would: an empty window, a dropped folder scanning (with a regroup
 beside it), the people grid, naming someone in place and in the name dialog, a person's page
-with suggestions, the review queue, every photo, photos of two people together, the photo
-viewer with its boxes and a box being drawn, the folders page, the settings, the unsorted
-faces, the keyboard map, About, and the library problem banner.
+with suggestions, the review queue, every photo by day, the places, photos of two people
+together, the photo viewer with its boxes and a box being drawn, the folders page, the
+settings, the unsorted faces, the keyboard map, About, and the library problem banner.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from PIL import Image  # noqa: E402
 from PySide6.QtCore import QPoint, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QPainter, QPalette, QPixmap  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
@@ -130,13 +131,38 @@ def scene(
         window.close()
 
 
+# Where and when each person's portraits were taken (the timeline's days and places).
+TRIPS = {
+    "Serena_Williams": ("2024:07:14", (35.0100, 135.7667)),  # Kyoto
+    "Colin_Powell": ("2023:12:25", (38.7139, -9.1394)),  # Lisbon
+    "Jennifer_Aniston": ("2021:08:02", None),
+    "Tony_Blair": ("2019:05:18", (48.8606, 2.3376)),  # Paris
+}
+
+
+def dated(source: Path, target: Path, day: str, place: tuple[float, float] | None) -> None:
+    """A copy with the EXIF a phone writes: the date it was taken, and where."""
+    image = Image.open(source)
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = f"{day} 10:00:00"
+    if place is not None:
+        gps = exif.get_ifd(0x8825)
+        latitude, longitude = place
+        gps[1], gps[2] = "NS"[latitude < 0], (abs(latitude), 0.0, 0.0)
+        gps[3], gps[4] = "EW"[longitude < 0], (abs(longitude), 0.0, 0.0)
+    image.save(target, exif=exif, quality=95)
+
+
 def photo_folder(faces: Path, root: Path) -> Path:
     folder = root / "Pictures"
     for name in LFW_PEOPLE:
         target = folder / "portraits" / name
         target.mkdir(parents=True)
         for photo in sorted((faces / "lfw-62x10" / name).iterdir())[:7]:
-            shutil.copy(photo, target / photo.name)
+            if name in TRIPS:
+                dated(photo, target / photo.name, *TRIPS[name])
+            else:
+                shutil.copy(photo, target / photo.name)
     events = folder / "events"
     events.mkdir()
     for photo in ("frec_obama_and_biden.jpg", "frec_two_people.jpg", "frec_kit_with_rose.jpg"):
@@ -244,6 +270,11 @@ def main() -> None:
         window.show_page("Photos")
         wait_for(lambda: len(window.photos.model.rows) >= 30, 30)
         shot(window, "20-photos")
+        window.show_page("Places")
+        wait_for(lambda: len(window.places.model.rows) >= 4, 30)
+        pump(1.0)
+        shot(window, "26-places")
+        window.show_page("Photos")
         window.photos.show_people(["Barack Obama", "Joe Biden"])
         wait_for(lambda: 0 < len(window.photos.model.rows) <= 3, 30)
         shot(window, "07-photos-together")

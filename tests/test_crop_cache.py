@@ -198,14 +198,18 @@ def test_a_version_3_library_moves_its_crops_out_and_keeps_every_name(named, tmp
     source.execute("VACUUM INTO ?", (str(old),))
     source.close()
     # v3 is v4 plus the crops table, v5 adds the faces' sharpness, v6 the people's
-    # birthdays, v7 the faces' crowding and v8 the photos' places: put the table back and the
-    # columns away (v3 had none: NULL after the upgrade), with 40 KB crops as a v3 scan's were
-    # 160 px JPEGs (and padded so the size change shows).
+    # birthdays, v7 the faces' crowding, v8 the photos' places and v9 their moments: put the
+    # table back and the columns away (v3 had none: NULL after the upgrade), with 40 KB
+    # crops as a v3 scan's were 160 px JPEGs (and padded so the size change shows).
     with sqlite3.connect(old) as conn:
         conn.execute("ALTER TABLE faces DROP COLUMN sharpness")
         conn.execute("ALTER TABLE faces DROP COLUMN crowding")
         conn.execute("ALTER TABLE people DROP COLUMN birthday")
         conn.execute("DROP INDEX photos_place")
+        conn.execute("DROP INDEX photos_moment")
+        conn.execute("DROP TRIGGER photos_moment_new")
+        conn.execute("DROP TRIGGER photos_moment_changed")
+        conn.execute("ALTER TABLE photos DROP COLUMN moment")
         for column in ("latitude", "longitude", "city", "region", "country"):
             conn.execute(f"ALTER TABLE photos DROP COLUMN {column}")
         before_faces = [(*row[:-2], None, None) for row in before_faces]

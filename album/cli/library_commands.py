@@ -1,4 +1,5 @@
-"""`album info` and `album export`: what is in the library, for people and for tools."""
+"""`album info`, `album places` and `album export`: what is in the library, for people and
+for tools."""
 
 from __future__ import annotations
 
@@ -14,6 +15,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_library_option(info)
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(handler=run_info)
+
+    places = sub.add_parser(
+        "places", help="the places photos were taken, with how many photos each"
+    )
+    add_library_option(places)
+    places.add_argument("--json", action="store_true", help="print JSON")
+    places.set_defaults(handler=run_places)
 
     export = sub.add_parser("export", help="write the whole library as JSON")
     add_library_option(export)
@@ -45,6 +53,26 @@ def run_info(args: argparse.Namespace) -> int:
         f"CUDA:     {'yes: dlib uses the GPU' if info['cuda'] else 'no (CPU build of dlib)'}",
     ]
     print("\n".join(lines))
+    return 0
+
+
+def run_places(args: argparse.Namespace) -> int:
+    from album.store.library import Library
+    from album.store.places import places
+
+    with Library.open(library_path(args)) as library:
+        found = places(library.conn)
+    if args.json:
+        fields = ("country", "region", "city", "photos", "cover_id")
+        rows = [{**{f: getattr(p, f) for f in fields}, "name": p.name} for p in found]
+        print(json.dumps(rows, indent=1, ensure_ascii=False))
+        return 0
+    if not found:
+        print("No photo has a place yet (none carries GPS coordinates).")
+        return 0
+    width = max(len(p.name) for p in found)
+    for place in found:
+        print(f"{place.name:<{width}}  {place.photos:>6} photo{'s' * (place.photos != 1)}")
     return 0
 
 

@@ -283,7 +283,7 @@ def _photos(args: argparse.Namespace, service: PeopleService) -> str:
     ids = [person_id(service.library, ref) for ref in args.person]
     found = queries.photos_with(service.library.conn, ids)
     if args.json:
-        return json.dumps([asdict(p) for p in found], indent=1)
+        return json.dumps([p._asdict() for p in found], indent=1)
     return "\n".join(p.path for p in found) or "No photos."
 
 

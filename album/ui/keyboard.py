@@ -18,7 +18,7 @@ KEYMAP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "Everywhere",
         (
-            ("Ctrl+1 … Ctrl+4", "Photos, People, Review, Folders"),
+            ("Ctrl+1 … Ctrl+5", "Photos, People, Review, Folders, Places"),
             ("Ctrl+O", "Add a folder"),
             ("F5", "Look for new and changed photos"),
             ("Ctrl+F", "Find a person by name"),
@@ -32,6 +32,13 @@ KEYMAP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("Arrows, Home, End, Page Up, Page Down", "Move between tiles"),
             ("Shift / Ctrl + arrows or click", "Select several"),
             ("Return", "Open the person or photo"),
+        ),
+    ),
+    (
+        "Photos",
+        (
+            ("Ctrl+G", "Go to a date (the closest day with photos)"),
+            ("Up / Down", "The line above or below, across days"),
         ),
     ),
     (

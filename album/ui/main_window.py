@@ -44,6 +44,7 @@ from album.ui.keyboard import KeyboardDialog
 from album.ui.people_view import PeopleView
 from album.ui.person_page import PersonPage
 from album.ui.photos_view import PhotosView
+from album.ui.places_view import PlacesView
 from album.ui.regroup_bar import RegroupBar
 from album.ui.review_view import ReviewView
 from album.ui.scan_bar import ScanBar
@@ -52,7 +53,7 @@ from album.ui.thumbnails import Thumbnails
 from album.ui.unsorted_page import UnsortedPage
 from album.ui.viewer import PhotoViewer
 
-PAGES = ("Photos", "People", "Review", "Folders")
+PAGES = ("Photos", "People", "Review", "Folders", "Places")
 RELOAD_DELAY_MS = 400
 LAST_FOLDER_KEY = "last_folder"
 GEOMETRY_KEY = "window_geometry"
@@ -144,6 +145,7 @@ class MainWindow(QMainWindow):
         self.person = PersonPage(backend, self.thumbnails)
         self.review = ReviewView(backend, self.thumbnails)
         self.folders = FoldersView(backend)
+        self.places = PlacesView(backend, self.thumbnails)
         self.empty = EmptyState(self)
         self.people_stack = QStackedWidget()
         self.people_stack.addWidget(self.people)
@@ -151,7 +153,8 @@ class MainWindow(QMainWindow):
         self.unsorted = UnsortedPage(backend, self.thumbnails)
         self.people_stack.addWidget(self.unsorted)
         self.pages = QStackedWidget()
-        for widget in (self.photos, self.people_stack, self.review, self.folders, self.empty):
+        pages = (self.photos, self.people_stack, self.review, self.folders, self.places)
+        for widget in (*pages, self.empty):
             self.pages.addWidget(widget)
 
         # What the library itself warns about (a network file system) stays in sight.
@@ -189,6 +192,7 @@ class MainWindow(QMainWindow):
         self.unsorted.open_photo.connect(self.open_photo)
         self.person.open_photo.connect(self.open_photo)
         self.photos.open_photo.connect(self.open_photo)
+        self.places.open_place.connect(self.show_place)
         self.folders.add_folder.connect(self.choose_folder)
         self.folders.rescan.connect(self.rescan)
 
@@ -311,6 +315,8 @@ class MainWindow(QMainWindow):
             )
         elif name == "Review":
             target = self.review.currentWidget()
+        elif name == "Places":
+            target = self.places.view
         else:
             target = self.folders.folders
         target.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -320,6 +326,11 @@ class MainWindow(QMainWindow):
         self.people_stack.setCurrentWidget(self.person)
         self.person.show_person(person_id)
         self.person.face_view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_place(self, place: tuple[str, str, str], name: str) -> None:
+        """A place's photos, by day, on the Photos page."""
+        self.show_page("Photos")
+        self.photos.show_place(place, name)
 
     def show_unsorted(self) -> None:
         self.show_page("People")
@@ -370,6 +381,8 @@ class MainWindow(QMainWindow):
             self.review.reload()
         elif name == "Folders":
             self.folders.reload()
+        elif name == "Places":
+            self.places.reload()
 
     def _check_empty(self) -> None:
         def count(library: Library) -> int:

@@ -55,7 +55,7 @@ class MergeReview(QWidget):
         layout.addLayout(grid)
         layout.addLayout(buttons)
         layout.addStretch(2)
-        thumbnails.ready.connect(lambda kind, _id: kind == "face" and self._pictures())
+        thumbnails.ready.connect(lambda kind, _ids: kind == "face" and self._pictures())
         self._show()
 
     def reload(self) -> None:

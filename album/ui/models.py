@@ -158,12 +158,13 @@ class RowsModel(QAbstractListModel, Generic[Row]):
         row = self._row_of.get(row_id)
         return self.index(row) if row is not None else QModelIndex()
 
-    def _picture_ready(self, kind: str, picture_id: int) -> None:
+    def _picture_ready(self, kind: str, picture_ids: list[int]) -> None:
         if kind != self._kind:
             return
-        for row in self._rows_showing(picture_id):
-            index = self.index(row)
-            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+        rows = [row for picture_id in picture_ids for row in self._rows_showing(picture_id)]
+        if rows:  # one signal for the lot: the view repaints what is on screen once
+            first, last = self.index(min(rows)), self.index(max(rows))
+            self.dataChanged.emit(first, last, [Qt.ItemDataRole.DecorationRole])
 
     def _rows_showing(self, picture_id: int) -> list[int]:
         row = self._row_of.get(picture_id)
@@ -283,7 +284,7 @@ class FacesModel(RowsModel[tuple[int, int, str | None, float | None]]):
 
 
 class PhotosModel(RowsModel[PhotoSummary]):
-    _contents = attrgetter(*(f.name for f in fields(PhotoSummary)))
+    _contents = attrgetter(*PhotoSummary._fields)
 
     def __init__(self, thumbnails: Thumbnails) -> None:
         super().__init__(thumbnails, "photo")
@@ -342,3 +343,36 @@ class PersonFacesModel(Headed, FacesModel):
 
 class PersonPhotosModel(Headed, PhotosModel):
     """A person's photos, under a heading per year when the person has a birthday."""
+
+
+class PlaceTile(NamedTuple):
+    """A city on the Places page; its id is its cover photo's (one photo, one place)."""
+
+    id: int
+    path: str
+    city: str
+    subtitle: str
+    key: tuple[str, str, str]  # country, region, city
+
+
+class PlacesModel(Headed, PhotosModel):
+    """Cities under their countries' headings: a few hundred rows at most, so headings cost
+    nothing here. Their pictures are photos (the covers)."""
+
+    _contents = None  # a tile is compared whole
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if isinstance(row, Heading):
+            return row.text if role == Qt.ItemDataRole.DisplayRole else None
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._thumbnails.photo(row.id, row.path)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.city
+        if role == SubtitleRole:
+            return row.subtitle
+        if role == IdRole:
+            return row.id
+        return None

@@ -1,22 +1,41 @@
-"""Photos: every analyzed photo as a thumbnail, or only those where some people are together.
+"""Photos: every analysed photo by day, newest first, or only those where some people are
+together.
 
-Typing "Ada, Bob" in the people box shows the photos in which Ada and Bob both appear.
+Typing "Ada, Bob" in the people box shows the photos in which Ada and Bob both appear. The
+strip on the right (years) and "Go to" (a date, Ctrl+G) move through the timeline.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtWidgets import QCompleter, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+import datetime as dt
+
+from PySide6.QtCore import QDate, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCompleter,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from album.store import people as people_rows
 from album.store import queries
 from album.store.library import Library
+from album.store.timeline import DayKey, DayNotes, day_notes, timeline
+from album.timeline import Day, days_of
 from album.ui.backend import Backend
 from album.ui.models import PhotosModel
+from album.ui.scrubber import Scrubber
 from album.ui.thumbnails import Thumbnails, VisibleTiles
-from album.ui.tiles import SteadyGrid, TileDelegate, grid_view
+from album.ui.tiles import SteadyGrid, TileDelegate
+from album.ui.timeline_view import TimelineView
 
-Loaded = tuple[list[queries.PhotoSummary], list[str], list[str]]
+Loaded = tuple[list[queries.PhotoSummary], list[Day], list[str], list[str], dict[DayKey, DayNotes]]
+FIRST_SCREEN = 500  # the newest photos, shown while the rest are read
 
 
 class NamesCompleter(QCompleter):
@@ -47,11 +66,11 @@ class PhotosView(QWidget):
         super().__init__(parent)
         self.backend = backend
         self.model = PhotosModel(thumbnails)
-        self.view = grid_view(TileDelegate(QSize(180, 135), 0, whole=True), self)
+        self.view = TimelineView(TileDelegate(QSize(180, 135), 0, whole=True), thumbnails, self)
         self.view.setModel(self.model)
         VisibleTiles(self.view, thumbnails, "photo")
         self.steady = SteadyGrid(self.view, self.model)
-        self.view.setEditTriggers(self.view.EditTrigger.NoEditTriggers)
+        self.scrubber = Scrubber(self.view, self)
         self.view.activated.connect(self._open)
         self.view.doubleClicked.connect(self._open)
         self.who = QLineEdit(placeholderText="Who? Type names: Ada, Bob", clearButtonEnabled=True)
@@ -62,24 +81,63 @@ class PhotosView(QWidget):
         self.who.textChanged.connect(lambda _: self._timer.start())
         self.summary = QLabel()
         self.summary.setObjectName("dim")
+        self.date = QDateEdit(calendarPopup=True, displayFormat="d MMMM yyyy")
+        self.date.setToolTip("Go to a date (Ctrl+G)")
+        self.date.setDate(QDate.currentDate())
+        self.date.dateChanged.connect(lambda _: self._go_timer.start())
+        # A place opened from the Places page: its photos only, until this is clicked.
+        self.place: tuple[str, str, str] | None = None
+        self.place_chip = QPushButton()
+        self.place_chip.setToolTip("Show the photos of every place")
+        self.place_chip.setVisible(False)
+        self.place_chip.clicked.connect(lambda: self.show_place(None, ""))
+        going = QLabel("Go to")
+        going.setBuddy(self.date)
         bar = QHBoxLayout()
         bar.addWidget(self.who, 2)
+        bar.addWidget(self.place_chip)
         bar.addWidget(self.summary, 3)
+        bar.addWidget(going)
+        bar.addWidget(self.date)
+        grid = QHBoxLayout()
+        grid.setSpacing(0)
+        grid.addWidget(self.view)
+        grid.addWidget(self.scrubber)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        layout.addWidget(self.view)
+        layout.addLayout(grid)
         self._timer = QTimer(self, singleShot=True, interval=250)
         self._timer.timeout.connect(self.reload)
+        # A date typed digit by digit goes where it points once the typing pauses.
+        self._go_timer = QTimer(self, singleShot=True, interval=300)
+        self._go_timer.timeout.connect(lambda: self.go_to(self.date.date().toPython()))
+        go = QShortcut(
+            QKeySequence("Ctrl+G"), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut
+        )
+        go.activated.connect(self._ask_date)
         self._names: list[str] = []
+        self._loads = self._complete = 0  # reloads asked for; the last one shown whole
+        self._place_name = ""
 
     def show_people(self, names: list[str]) -> None:
         self.who.setText(", ".join(names))
         self.reload()
 
-    def reload(self) -> None:
-        wanted = split_names(self.who.text())
+    def show_place(self, place: tuple[str, str, str] | None, name: str) -> None:
+        self.place, self._place_name = place, name
+        self.place_chip.setText(f"📍 {name}  ✕")
+        self.place_chip.setVisible(place is not None)
+        self.reload()
 
-        def load(library: Library) -> Loaded:
+    def reload(self) -> None:
+        """Reads the photos again, off the GUI thread. An empty page first gets the newest
+        screen (an index walk: milliseconds), then all of them (100,000 rows: 0.6 s)."""
+        wanted = split_names(self.who.text())
+        place = self.place
+        self._loads += 1
+        generation = self._loads
+
+        def load(library: Library, limit: int = -1) -> Loaded:
             conn = library.conn
             ids, unknown = [], []
             for name in wanted:
@@ -88,18 +146,36 @@ class PhotosView(QWidget):
                     unknown.append(name)
                 else:
                     ids.append(person.id)
-            found = [] if unknown else queries.photos_with(conn, ids)
-            return found, unknown, queries.person_names(conn)
+            found = [] if unknown else timeline(conn, ids, limit, place)
+            notes = day_notes(conn) if limit < 0 else {}
+            return found, days_of(found), unknown, queries.person_names(conn), notes
 
-        self.backend.query(load, lambda value: self._loaded(wanted, value))
+        if not self.model.rows:
+            self.backend.query(
+                lambda library: load(library, FIRST_SCREEN),
+                lambda value: self._loaded(wanted, value, generation, partial=True),
+            )
+        self.backend.query(load, lambda value: self._loaded(wanted, value, generation))
 
-    def _loaded(self, wanted: list[str], value: Loaded) -> None:
-        photos, unknown, names = value
+    def _loaded(
+        self, wanted: list[str], value: Loaded, generation: int, *, partial: bool = False
+    ) -> None:
+        if generation < self._complete or (partial and generation == self._complete):
+            return  # a newer (or a whole) reading is already shown
+        if not partial:
+            self._complete = generation
+        photos, days, unknown, names, notes = value
+        self.view.expect(photos, days)
         self.steady.set_rows(photos)
+        if partial:
+            return
+        self.view.set_notes(notes)
         if names != self._names:
             self._names = names
             self.completer.model().setStringList(names)  # type: ignore[attr-defined]
         count = f"{len(photos)} photo{'s' * (len(photos) != 1)}"
+        if self.place is not None:
+            count += f" in {self._place_name}"
         if unknown:
             self.summary.setText(f"Nobody is called {', '.join(unknown)}")
         elif wanted:
@@ -109,3 +185,13 @@ class PhotosView(QWidget):
 
     def _open(self, index: object) -> None:
         self.open_photo.emit(self.model.id_at(index), [p.id for p in self.model.rows])  # type: ignore[arg-type]
+
+    def go_to(self, wanted: dt.date) -> None:
+        """Shows the photos of `wanted`, or of the closest day that has some."""
+        day = self.view.go_to(wanted)
+        if day is None:
+            self.summary.setText("No photo has a date to go to")
+
+    def _ask_date(self) -> None:
+        self.date.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.date.setSelectedSection(QDateEdit.Section.DaySection)

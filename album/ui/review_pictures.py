@@ -52,7 +52,7 @@ class Candidates(QWidget):
             self.names[column].setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.names[column].setObjectName("candidate")
             grid.addWidget(self.names[column], 1, column)
-        thumbnails.ready.connect(lambda kind, _id: kind == "face" and self._pictures())
+        thumbnails.ready.connect(lambda kind, _ids: kind == "face" and self._pictures())
 
     def show_choice(self, item: ReviewItem | None) -> None:
         """Show the two people of a choice (the nearer one first: key 1); hidden otherwise."""

@@ -246,13 +246,13 @@ class FaceReview(QWidget):
             painter.end()
         self.context.setPixmap(shown)
 
-    def _picture_ready(self, kind: str, picture_id: int) -> None:
+    def _picture_ready(self, kind: str, picture_ids: list[int]) -> None:
         item = self.current
         if item is None:
             return
-        if kind == "face" and picture_id == item.face_id:
+        if kind == "face" and item.face_id in picture_ids:
             self.face.setPixmap(fit(self.thumbnails.face(item.face_id), FACE))
-        elif kind == "photo" and picture_id == item.photo_id:
+        elif kind == "photo" and item.photo_id in picture_ids:
             self._draw_context()
 
     def _advance(self) -> None:

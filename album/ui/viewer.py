@@ -7,6 +7,7 @@ Backspace, Home / End and the ‹ › buttons walk through the photos of the gri
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
@@ -40,6 +41,7 @@ from album.store import queries
 from album.store.library import Library
 from album.ui.backend import Backend
 from album.ui.name_dialog import ask_name
+from album.ui.pictures import qimage_of
 
 COLOURS = {
     "user": QColor(80, 200, 120),
@@ -242,18 +244,19 @@ class PhotoViewer(QDialog):
                 picture = open_photo(photo.path, min_side=2400).image
             except PhotoError:
                 return photo, None
-            data = picture.tobytes()
-            image = QImage(
-                data, picture.width, picture.height, 3 * picture.width, QImage.Format.Format_RGB888
-            )
-            return photo, image.copy()  # copy: the bytes above go away with this function
+            return photo, qimage_of(picture)
 
         self.backend.query(read, lambda value: self._shown(photo_id, *value))
+
+    def closed(self) -> bool:
+        """Closed and deleted while a read was on its way (Escape right after Return): what
+        the read brings has nowhere to go."""
+        return not shiboken6.isValid(self.scene_view)
 
     def _shown(
         self, photo_id: int, photo: queries.PhotoSummary | None, image: QImage | None
     ) -> None:
-        if photo_id != self.photo_id:
+        if photo_id != self.photo_id or self.closed():
             return
         self.photo = photo
         scene = self.scene_view.scene()
@@ -286,7 +289,7 @@ class PhotoViewer(QDialog):
         self.backend.query(read, lambda value: self._faces(photo_id, *value))
 
     def _faces(self, photo_id: int, faces: list[queries.FaceInPhoto], names: list[str]) -> None:
-        if photo_id != self.photo_id or self.photo is None:
+        if photo_id != self.photo_id or self.photo is None or self.closed():
             return
         self.faces, self.names = faces, names
         self._clear_boxes()
