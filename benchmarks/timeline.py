@@ -11,7 +11,10 @@ bursts, a third of them in a city. In one process, on a fresh copy, in the real 
 2. jump: "go to" dates spread over the 20 years, each to its tiles drawn and their pictures.
 3. scroll: the whole timeline, a screenful every 20 ms, top to bottom: the longest stall of
    the GUI thread (a 10 ms ticker, as in window_scale.py) and its own CPU time in that gap.
-4. side by side, the same photos in this process: the flat grid the Photos page was (one
+4. the thumbnail cache: 40 photos of 12 megapixels (real faces, enlarged) shown by a fresh
+   window's picture loader (nothing cached: each photo decoded and shrunk) and by a reopened
+   one (read from the cache beside the library), alternating, best of 3 each.
+5. side by side, the same photos in this process: the flat grid the Photos page was (one
    uniform QListView, no dates) and a QListView with a heading row per day (the person page's
    way), each from rows set to tiles drawn. The ratios are the timeline's cost against them.
 """
@@ -183,6 +186,80 @@ def baselines(window: Any, page: Any) -> dict[str, float]:
     return found
 
 
+SEARCHES = ("Kyoto 2019", "Lisbon summer", "December 2015", "paris")
+
+
+def measure_search(library: Path) -> dict[str, Any]:
+    """Each search's seconds and photos found: the first builds the words' index (once, in
+    the cache file), then each is timed warm, best of 5."""
+    from album.store.library import Library
+    from album.store.search import named_people, parse, search_photos
+
+    out: dict[str, Any] = {}
+    with Library.open(library) as opened:
+        people = named_people(opened.conn)
+        started = time.perf_counter()
+        search_photos(opened, parse(SEARCHES[0], people))
+        out["first_s"] = time.perf_counter() - started
+        for text in SEARCHES:
+            best, found = float("inf"), 0
+            for _ in range(5):
+                started = time.perf_counter()
+                found = len(search_photos(opened, parse(text, people)))
+                best = min(best, time.perf_counter() - started)
+            out[text] = (best, found)
+    return out
+
+
+def measure_thumbnail_cache(work: Path, faces: Path, rounds: int = 3) -> dict[str, float]:
+    """Seconds to 40 photos' pictures, from the photos (a new library) and from the cache."""
+    from PIL import Image
+
+    from album.store.library import Library
+    from album.ui.thumbnails import Thumbnails
+
+    folder = work / "big-photos"
+    folder.mkdir(parents=True)
+    sources = sorted((faces / "lfw-62x10").glob("*/*.jpg"))[::15][:40]
+    photos: dict[int, str] = {}
+    for number, source in enumerate(sources, start=1):
+        target = folder / f"IMG_{number:04d}.jpg"
+        Image.open(source).resize((4000, 3000)).save(target, quality=90)
+        photos[number] = str(target)
+
+    def show(library: Path) -> float:
+        thumbnails = Thumbnails(library)
+        started = time.perf_counter()
+        for photo_id, path in photos.items():
+            thumbnails.photo(photo_id, path)
+        wait_for(lambda: all(thumbnails.cached("photo", i) for i in photos), 300)
+        took = time.perf_counter() - started
+        thumbnails.wait()
+        return took
+
+    import album.ui.thumbnails as loader
+
+    decoded: list[str] = []
+    original = loader.thumbnail_image
+
+    def counted(path: str, side: int) -> Any:
+        decoded.append(path)
+        return original(path, side)
+
+    loader.thumbnail_image = counted  # type: ignore[assignment]
+    cold, warm, warm_decoded = [], [], 0
+    for n in range(rounds):
+        library = work / f"cache-{n}" / "library.db"
+        library.parent.mkdir()
+        Library.open(library).close()
+        cold.append(show(library))  # nothing cached yet: every photo decoded
+        before = len(decoded)
+        warm.append(show(library))  # reopened: the cache beside the library
+        warm_decoded += len(decoded) - before
+    loader.thumbnail_image = original  # type: ignore[assignment]
+    return {"cold": min(cold), "warm": min(warm), "photos": len(photos), "decoded": warm_decoded}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("photos", type=int, nargs="?", default=100_000)
@@ -192,6 +269,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="album-timeline-") as tmp:
         library = fresh_copy(built, Path(tmp) / "a")
         out = measure(library, args.jumps)
+        searched = measure_search(library)
+        from benchmarks.library_builder import faces_root
+
+        faces = faces_root()
+        cache = measure_thumbnail_cache(Path(tmp), faces) if faces is not None else None
     jump_tiles, jump_pictures = out["jump_tiles_s"], out["jump_pictures_s"]
     base = out["baselines"]
     print(f"N = {out['photos']:,} photos on {out['days']:,} days; opened at {out['month']}")
@@ -223,6 +305,22 @@ def main() -> None:
         f"list view with day rows {base['headings'] * 1000:.0f} ms "
         f"({base['timeline'] / base['headings']:.2f}x) | - |"
     )
+    timed = ", ".join(
+        f'"{text}" {searched[text][0] * 1000:.0f} ms ({searched[text][1]:,} photos)'
+        for text in SEARCHES
+    )
+    print(
+        f"| search over {out['photos']:,} photos | {timed}; the first search after a change "
+        f"builds the words' index: {searched['first_s']:.2f} s | < 0.2 s |"
+    )
+    if cache is not None:
+        print(
+            f"| {cache['photos']} photos of 12 MP to their pictures, side by side | from the "
+            f"photos {cache['cold']:.2f} s; reopened, from the cache beside the library "
+            f"{cache['warm']:.2f} s ({cache['cold'] / cache['warm']:.1f}x faster), "
+            f"{cache['decoded']} photos decoded when reopened | a reopened library decodes no "
+            "photo |"
+        )
 
 
 if __name__ == "__main__":

@@ -197,7 +197,44 @@ def test_places_lists_the_cities_and_opens_their_photos_by_day(qtbot, dated_libr
     qtbot.waitUntil(lambda: len(photos.model.rows) == 3, timeout=WAIT)
     assert {Path(p.path).name for p in photos.model.rows} == {f"kyoto-{i}.jpg" for i in range(3)}
     assert photos.place_chip.isVisible() and "Kyoto, Japan" in photos.place_chip.text()
-    assert photos.summary.text() == "3 photos in Kyoto, Japan"
+    qtbot.waitUntil(lambda: photos.summary.text() == "3 photos in Kyoto, Japan", timeout=WAIT)
     QTest.mouseClick(photos.place_chip, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(photos.model.rows) == 8, timeout=WAIT)
     assert not photos.place_chip.isVisible()
+
+
+def test_one_search_finds_people_places_and_dates(qtbot, dated_library: Path):
+    def found(text: str) -> list[str]:
+        out = album("photos", "--search", text, "--library", dated_library).stdout
+        return [Path(line).name for line in out.splitlines() if line.startswith("/")]
+
+    kyoto = ["kyoto-2.jpg", "kyoto-1.jpg", "kyoto-0.jpg"]
+    assert found("Colin Powell Kyoto 2019") == kyoto
+    assert found("kyo") == kyoto  # the start of a word, as it is typed
+    assert found("Colin Kyoto") == kyoto  # a first name only one person has
+    assert found("Lisbon") == ["christmas-0.jpg"]
+    assert found("December") == ["christmas-1.jpg", "christmas-0.jpg"]
+    assert found("summer 2019") == [*kyoto, "june.jpg"]
+    assert found("Colin Powell and December") == []
+    assert len(found("Pictures")) == 8  # the folder's name
+    assert found("Atlantis") == []
+    rows = json.loads(
+        album("photos", "--search", "Japan", "--json", "--library", dated_library).stdout
+    )
+    assert [Path(r["path"]).name for r in rows] == kyoto
+    assert rows[0]["moment"] == "2019-07-14T12:05:30" and rows[0]["guessed"] is False
+
+    window = open_window(qtbot, dated_library)
+    window.show_page("Photos")
+    page = window.photos
+    qtbot.waitUntil(lambda: len(page.model.rows) == 8, timeout=WAIT)
+    offered = page.completer.model().stringList()
+    assert {"Colin Powell", "Kyoto", "Japan", "Lisbon", "July"} <= set(offered)
+    page.who.setFocus()
+    QTest.keyClicks(page.who, "Kyoto 2019")
+    qtbot.waitUntil(lambda: len(page.model.rows) == 3, timeout=WAIT)
+    assert page.summary.text() == "3 photos · 2019 · “kyoto”"
+    page.who.clear()
+    QTest.keyClicks(page.who, "Atlantis")
+    qtbot.waitUntil(lambda: page.summary.text() == "Nothing matches “Atlantis”", timeout=WAIT)
+    assert page.model.rows == []

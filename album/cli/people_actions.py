@@ -281,7 +281,14 @@ def _apart(args: argparse.Namespace, service: PeopleService) -> str:
 
 def _photos(args: argparse.Namespace, service: PeopleService) -> str:
     ids = [person_id(service.library, ref) for ref in args.person]
-    found = queries.photos_with(service.library.conn, ids)
+    if args.search is not None:
+        from album.store.search import named_people, parse, search_photos
+
+        wanted = parse(args.search, named_people(service.library.conn))
+        wanted.people = list(dict.fromkeys([*ids, *wanted.people]))
+        found = search_photos(service.library, wanted)
+    else:
+        found = queries.photos_with(service.library.conn, ids)
     if args.json:
         return json.dumps([p._asdict() for p in found], indent=1)
     return "\n".join(p.path for p in found) or "No photos."

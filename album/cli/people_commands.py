@@ -141,6 +141,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = _command(sub, "photos", "photos of a person, or of several people together", "_photos")
     p.add_argument("--person", action="append", default=[], metavar="PERSON")
+    p.add_argument(
+        "--search",
+        metavar="TEXT",
+        help='people, places and dates, as in the window: "Ada Kyoto 2019" (newest first)',
+    )
     p.add_argument("--json", action="store_true")
 
     p = _command(sub, "faces", "the faces in one photo, with their people", "_faces")

@@ -1,4 +1,5 @@
-"""Face crops in a cache file beside the library: derived pixels, never a decision.
+"""Face crops and photo thumbnails in a cache file beside the library: derived pixels, never
+a decision.
 
 The avatars of 150,000 faces were 762 MB of a 928 MB library, so every backup, VACUUM and
 page read paid for pictures that can be cut from the photos again at any time. They live
@@ -13,6 +14,11 @@ and is one thing to delete. WAL lets the window's picture threads read while the
 writes. Why beside the library rather than in XDG's cache folder: a library is any path
 (`--library`), and its cache must follow it when it is moved or copied with its folder,
 in the same private (0700) folder.
+
+Photo thumbnails (the Photos and Places grids) live here too, so a reopened library shows a
+screen of photos without decoding one: a 12-megapixel JPEG takes tens of milliseconds to
+shrink, its cached thumbnail a millisecond to read. A thumbnail is trusted only for the file
+size and time it was made from.
 
 A row is only trusted for the face it was cut for: it keeps the face's photo and box, and
 a face that was re-detected, forgotten, or whose id was reused after a rolled-back scan
@@ -50,6 +56,15 @@ CREATE TABLE IF NOT EXISTS crops (
     crop BLOB NOT NULL              -- WebP (or the JPEG of a library from before the cache)
 );
 CREATE INDEX IF NOT EXISTS crops_photo ON crops(photo_id);
+"""
+# Added after FORMAT 1 caches existed: made on open when missing, so no cache is thrown away.
+THUMBNAILS = """
+CREATE TABLE IF NOT EXISTS thumbnails (
+    photo_id INTEGER PRIMARY KEY,
+    stamp TEXT NOT NULL,            -- 'size:mtime_ns' of the file it was made from
+    side INTEGER NOT NULL,          -- its longer side, in pixels
+    picture BLOB NOT NULL           -- JPEG
+)
 """
 
 log = logging.getLogger(__name__)
@@ -132,6 +147,8 @@ class CropCache:
                         conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {FORMAT}")
                 conn.execute("COMMIT")
+            with contextlib.suppress(sqlite3.OperationalError):  # busy: made on a later open
+                conn.execute(THUMBNAILS)
         except BaseException:
             conn.close()
             raise
@@ -227,6 +244,43 @@ class CropCache:
 
         self._write(write)
 
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection to the cache, for what else is derived and kept here (the
+        search index, `album.store.search`). May raise sqlite3.Error like any query."""
+        return self._connection()
+
+    def thumbnail(self, photo_id: int, stamp: str, side: int) -> bytes | None:
+        """The photo's thumbnail if one was made from this very file at `side` or more."""
+        try:
+            row = (
+                self._connection()
+                .execute(
+                    "SELECT stamp, side, picture FROM thumbnails WHERE photo_id = ?", (photo_id,)
+                )
+                .fetchone()
+            )
+        except sqlite3.OperationalError:
+            return None  # busy, or a cache older than the table: made again
+        except sqlite3.DatabaseError as exc:
+            self.reset(str(exc))
+            return None
+        if row is None or row[0] != stamp or row[1] < side:
+            return None
+        return bytes(row[2])
+
+    def keep_thumbnail(self, photo_id: int, stamp: str, side: int, picture: bytes) -> None:
+        """Written at once, best effort: a thumbnail not kept is made again next time."""
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO thumbnails (photo_id, stamp, side, picture) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(photo_id) DO UPDATE SET stamp = excluded.stamp, "
+                "side = excluded.side, picture = excluded.picture",
+                (photo_id, stamp, side, picture),
+            )
+
+        self._write(write)
+
     def forget(self, face_ids: Iterable[int]) -> None:
         """Delete these faces' crops (removed, forgotten): now, whatever is staged."""
         ordered = sorted(set(face_ids))
@@ -235,14 +289,18 @@ class CropCache:
         self._delete_in("face_id", ordered)
 
     def forget_photos(self, photo_ids: Iterable[int]) -> None:
-        """Delete the crops cut from these photos (a folder removed from the library)."""
+        """Delete the crops cut from these photos and their thumbnails (a folder removed from
+        the library)."""
         photos = set(photo_ids)
         for face, row in list(self._pending.items()):
             if row is not None and row[0] in photos:
                 del self._pending[face]
         self._delete_in("photo_id", sorted(photos))
+        self._delete_in("photo_id", sorted(photos), table="thumbnails")
+        if self._has_table("photo_words"):  # their folders' words leave the search index
+            self._delete_in("rowid", sorted(photos), table="photo_words")
 
-    def _delete_in(self, column: str, values: list[int]) -> None:
+    def _delete_in(self, column: str, values: list[int], table: str = "crops") -> None:
         if not values or not self._exists():
             return
 
@@ -250,11 +308,24 @@ class CropCache:
             for start in range(0, len(values), CHUNK):
                 chunk = values[start : start + CHUNK]
                 marks = ", ".join("?" * len(chunk))
-                conn.execute(f"DELETE FROM crops WHERE {column} IN ({marks})", chunk)
+                conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
 
         if not self._write(delete):
             # A crop that could not be deleted must not stay readable: drop the whole cache.
             self.reset("busy while deleting crops: replaced, so none of them stays")
+
+    def _has_table(self, name: str) -> bool:
+        if not self._exists():
+            return False
+        try:
+            found = (
+                self._connection()
+                .execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,))
+                .fetchone()
+            )
+        except sqlite3.Error:
+            return False
+        return found is not None
 
     def _exists(self) -> bool:
         return self._conn is not None or self.path.exists()
@@ -295,9 +366,12 @@ class CropCache:
                 "WHERE removed = 0 AND embedding IS NOT NULL"
             )
         }
+        photos = {r[0] for r in library.execute("SELECT id FROM photos")}
         try:
             stored = self._connection().execute("SELECT face_id, photo_id, box FROM crops")
             stale = [r[0] for r in stored if (r[0], r[1], r[2]) not in shown]
+            thumbnails = self._connection().execute("SELECT photo_id FROM thumbnails")
+            gone = [r[0] for r in thumbnails if r[0] not in photos]
         except sqlite3.OperationalError:
             self.reset("busy while sweeping: replaced, so nothing stale stays")
             return 0
@@ -305,6 +379,7 @@ class CropCache:
             self.reset(str(exc))
             return 0
         self._delete_in("face_id", stale)
+        self._delete_in("photo_id", gone, table="thumbnails")
         self.checkpoint()
         return len(stale)
 

@@ -171,5 +171,5 @@ def remove_root(library: Library, root: str) -> int:
             "DELETE FROM people WHERE name IS NULL "
             "AND NOT EXISTS (SELECT 1 FROM faces WHERE faces.person_id = people.id)"
         )
-    library.crops.forget_photos(doomed)  # their faces' avatars go from the cache too
+    library.crops.forget_photos(doomed)  # their avatars and thumbnails leave the cache too
     return len(doomed)

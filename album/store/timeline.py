@@ -58,7 +58,25 @@ def timeline(
     """Analysed photos newest first: all, or those with every one of `person_ids` and taken
     at `place` (country, region, city). Photos with no date at all come last. `limit`: only
     that many, the newest (the first screen)."""
-    where, values = ["ph.status = 'done'"], []
+    return timeline_where(conn, person_ids or [], [], [], limit, place)
+
+
+def timeline_where(
+    conn: sqlite3.Connection,
+    person_ids: list[int],
+    where: list[str],
+    values: list[object],
+    limit: int = -1,
+    place: tuple[str, str, str] | None = None,
+) -> list[PhotoSummary]:
+    """Photos newest first that have every one of `person_ids`, were taken at `place` and
+    meet every clause of `where` (on `ph`, with `values` for their parameters)."""
+    where = ["ph.status = 'done'", *where]
+    values = list(values)
+    if place is not None:
+        clause, place_values = place_filter(place)
+        where.append(clause)
+        values += place_values
     if person_ids:
         unique = sorted(set(person_ids))
         where.append(
@@ -67,10 +85,6 @@ def timeline(
             "HAVING count(DISTINCT f.person_id) = ?)"
         )
         values += [*unique, len(unique)]
-    if place is not None:
-        clause, place_values = place_filter(place)
-        where.append(clause)
-        values += place_values
     # Every photo: the newest-first index walk. A few (a person's, a city's): their own index.
     hint = "INDEXED BY photos_moment" if len(where) == 1 else ""
     rows = conn.execute(

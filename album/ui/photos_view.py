@@ -1,7 +1,8 @@
 """Photos: every analysed photo by day, newest first, or only those where some people are
 together.
 
-Typing "Ada, Bob" in the people box shows the photos in which Ada and Bob both appear. The
+The search box takes people, places and dates ("Ada, Bob" shows the photos in which Ada and
+Bob both appear; "Ada Kyoto 2019", "Lisbon summer 2021": album/store/search.py). The
 strip on the right (years) and "Go to" (a date, Ctrl+G) move through the timeline.
 """
 
@@ -22,10 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from album.store import people as people_rows
+from album.people.ages import MONTH_NAMES
 from album.store import queries
 from album.store.library import Library
-from album.store.timeline import DayKey, DayNotes, day_notes, timeline
+from album.store.places import places
+from album.store.search import describe, named_people, parse, search_photos
+from album.store.timeline import DayKey, DayNotes, day_notes
 from album.timeline import Day, days_of
 from album.ui.backend import Backend
 from album.ui.models import PhotosModel
@@ -52,9 +55,11 @@ class NamesCompleter(QCompleter):
         return ", ".join([*before, chosen]) + ", "
 
 
-def split_names(text: str) -> list[str]:
-    parts = [p.strip() for chunk in text.split(",") for p in chunk.split(" and ")]
-    return [p for p in parts if p]
+def completions(library: Library) -> list[str]:
+    """What the search box offers while typing: names, places, months."""
+    found = places(library.conn)
+    where = dict.fromkeys([*(p.city for p in found if p.city), *(p.country for p in found)])
+    return [*queries.person_names(library.conn), *where, *MONTH_NAMES]
 
 
 class PhotosView(QWidget):
@@ -73,7 +78,10 @@ class PhotosView(QWidget):
         self.scrubber = Scrubber(self.view, self)
         self.view.activated.connect(self._open)
         self.view.doubleClicked.connect(self._open)
-        self.who = QLineEdit(placeholderText="Who? Type names: Ada, Bob", clearButtonEnabled=True)
+        self.who = QLineEdit(
+            placeholderText="Search people, places, dates: Ada, Kyoto, summer 2019",
+            clearButtonEnabled=True,
+        )
         self.completer = NamesCompleter([], self.who)
         self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
@@ -132,56 +140,52 @@ class PhotosView(QWidget):
     def reload(self) -> None:
         """Reads the photos again, off the GUI thread. An empty page first gets the newest
         screen (an index walk: milliseconds), then all of them (100,000 rows: 0.6 s)."""
-        wanted = split_names(self.who.text())
+        text = self.who.text()
         place = self.place
+        # The words for the place searched, as they were asked (the chip may change meanwhile).
+        where = self._place_name if place is not None else ""
         self._loads += 1
         generation = self._loads
 
         def load(library: Library, limit: int = -1) -> Loaded:
             conn = library.conn
-            ids, unknown = [], []
-            for name in wanted:
-                person = people_rows.person_named(conn, name)
-                if person is None:
-                    unknown.append(name)
-                else:
-                    ids.append(person.id)
-            found = [] if unknown else timeline(conn, ids, limit, place)
+            wanted = parse(text, named_people(conn))
+            found = search_photos(library, wanted, limit, place)
             notes = day_notes(conn) if limit < 0 else {}
-            return found, days_of(found), unknown, queries.person_names(conn), notes
+            offered = completions(library) if limit < 0 else []
+            return found, days_of(found), wanted, offered, notes
 
         if not self.model.rows:
             self.backend.query(
                 lambda library: load(library, FIRST_SCREEN),
-                lambda value: self._loaded(wanted, value, generation, partial=True),
+                lambda value: self._loaded((text, where), value, generation, partial=True),
             )
-        self.backend.query(load, lambda value: self._loaded(wanted, value, generation))
+        self.backend.query(load, lambda value: self._loaded((text, where), value, generation))
 
     def _loaded(
-        self, wanted: list[str], value: Loaded, generation: int, *, partial: bool = False
+        self, asked: tuple[str, str], value: Loaded, generation: int, *, partial: bool = False
     ) -> None:
         if generation < self._complete or (partial and generation == self._complete):
             return  # a newer (or a whole) reading is already shown
         if not partial:
             self._complete = generation
-        photos, days, unknown, names, notes = value
+        photos, days, wanted, offered, notes = value
         self.view.expect(photos, days)
         self.steady.set_rows(photos)
         if partial:
             return
         self.view.set_notes(notes)
-        if names != self._names:
-            self._names = names
-            self.completer.model().setStringList(names)  # type: ignore[attr-defined]
-        count = f"{len(photos)} photo{'s' * (len(photos) != 1)}"
-        if self.place is not None:
-            count += f" in {self._place_name}"
-        if unknown:
-            self.summary.setText(f"Nobody is called {', '.join(unknown)}")
-        elif wanted:
-            self.summary.setText(f"{count} with {' and '.join(wanted)}")
-        else:
+        if offered != self._names:
+            self._names = offered
+            self.completer.model().setStringList(offered)  # type: ignore[attr-defined]
+        text, where = asked
+        count = f"{len(photos)} photo{'s' * (len(photos) != 1)}" + (f" in {where}" if where else "")
+        if not photos and text.strip():
+            self.summary.setText(f"Nothing matches “{text.strip()}”")
+        elif wanted.empty:
             self.summary.setText(count)
+        else:
+            self.summary.setText(f"{count} · {describe(wanted)}")
 
     def _open(self, index: object) -> None:
         self.open_photo.emit(self.model.id_at(index), [p.id for p in self.model.rows])  # type: ignore[arg-type]
