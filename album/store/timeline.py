@@ -45,10 +45,6 @@ class DayNotes:
     people: tuple[DayPerson, ...]
 
 
-def day_of(photo: PhotoSummary) -> DayKey:
-    return (photo.moment[:10], photo.guessed)
-
-
 def timeline(
     conn: sqlite3.Connection,
     person_ids: list[int] | None = None,
