@@ -274,6 +274,7 @@ def main() -> None:
         wait_for(lambda: len(window.places.model.rows) >= 4, 30)
         pump(1.0)
         shot(window, "26-places")
+        organized(window)
         window.show_page("Photos")
         window.photos.show_people(["Barack Obama", "Joe Biden"])
         wait_for(lambda: 0 < len(window.photos.model.rows) <= 3, 30)
@@ -332,6 +333,48 @@ def main() -> None:
         folder_dialog(window)
         damaged_then_checked(window)
         pump(0.5)
+
+
+def organized(window: MainWindow) -> None:
+    """Stars and hearts on the Photos page, the Albums page, one album, the export dialog."""
+    window.show_page("Photos")
+    photos = window.photos
+    wait_for(lambda: len(photos.model.rows) >= 30, 30)
+    ids = [p.id for p in photos.model.rows]
+    backend = window.backend
+    for stars, chosen in ((5, ids[0:3]), (4, ids[3:6]), (3, ids[6:8])):
+        backend.organize(lambda o, s=stars, c=chosen: o.rate(c, s))
+    backend.organize(lambda o: o.favourite(ids[1:5], True))
+    backend.organize(lambda o: o.create("Summer with the family", ids[2:14]))
+    backend.organize(lambda o: o.create("White House years", ids[20:29]))
+    backend.organize(lambda o: o.create("The best ones", search="★4+"))
+    backend.organize(lambda o: o.create("Favourites", search="favourites"))
+    wait_for(lambda: len(backend.albums) == 4, 60)
+    wait_for(lambda: photos.model.rows[0].rating == 5, 60)
+    selection = photos.view.selectionModel()
+    for row in range(3, 6):
+        selection.select(photos.model.index(row), selection.SelectionFlag.Select)
+    pump(1.0)
+    shot(window, "27-stars-and-hearts")
+    window.show_page("Albums")
+    wait_for(lambda: len(window.albums.model.rows) == 4, 60)
+    pump(1.5)
+    shot(window, "28-albums")
+    window.show_album(backend.albums[0].id)
+    wait_for(lambda: len(window.albums.photos_model.rows) == 12, 60)
+    pump(1.5)
+    shot(window, "29-an-album")
+    from album.ui.export_dialog import ExportDialog
+
+    dialog = ExportDialog(backend, [p.id for p in window.albums.photos_model.rows], window)
+    dialog.folder.setText(str(Path.home() / "Pictures" / "For the print shop"))
+    dialog.resize_box.setChecked(True)
+    dialog.gps.setChecked(True)
+    dialog.show()
+    pump(0.5)
+    shot(dialog, "30-export")
+    dialog.reject()
+    window.show_page("Photos")
 
 
 def folder_dialog(window: MainWindow) -> None:

@@ -5,61 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import time
 from pathlib import Path
 
-import pytest
-from PIL import Image
 from PySide6.QtCore import QDate, QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from album.ui.viewer import PhotoViewer
-from tests.conftest import album, export, open_window, run_on_x
+from tests.conftest import album, open_window, run_on_x
 
-KYOTO = ("N", (35.0, 0.0, 36.0), "E", (135.0, 46.0, 0.0))
-LISBON = ("N", (38.0, 42.0, 50.0), "W", (9.0, 8.0, 22.0))
 WAIT = 60_000
-
-
-def dated_copy(source: Path, target: Path, taken: str | None, where: tuple = ()) -> None:
-    """A copy of a real photo with the EXIF a camera writes: when, and where if given."""
-    image = Image.open(source)
-    exif = Image.Exif()
-    if taken:
-        exif.get_ifd(0x8769)[0x9003] = taken
-    if where:
-        gps = exif.get_ifd(0x8825)
-        gps[1], gps[2], gps[3], gps[4] = where
-    target.parent.mkdir(parents=True, exist_ok=True)
-    image.save(target, exif=exif)
-
-
-@pytest.fixture
-def dated_library(tmp_path: Path, lfw_people: dict[str, list[Path]]) -> Path:
-    folder, library = tmp_path / "Pictures", tmp_path / "library.db"
-    colin, serena, hugo = (
-        lfw_people[n] for n in ("Colin_Powell", "Serena_Williams", "Hugo_Chavez")
-    )
-    for i, hour in enumerate((10, 11, 12)):
-        dated_copy(colin[i], folder / f"kyoto-{i}.jpg", f"2019:07:14 {hour}:05:30", KYOTO)
-    dated_copy(colin[3], folder / "june.jpg", "2019:06:02 09:00:00")
-    dated_copy(serena[0], folder / "christmas-0.jpg", "2018:12:25 10:00:00", LISBON)
-    dated_copy(serena[1], folder / "christmas-1.jpg", "2018:12:25 11:00:00")
-    # No date in the file: the file's own time is the only clue, and only a guess.
-    dated_copy(hugo[0], folder / "scanned-print.jpg", None)
-    guess = time.mktime((2017, 3, 1, 12, 0, 0, 0, 0, -1))
-    os.utime(folder / "scanned-print.jpg", (guess, guess))
-    # Not even that (a file time of 1970 is no time at all).
-    dated_copy(hugo[1], folder / "unknown.jpg", None)
-    os.utime(folder / "unknown.jpg", ns=(0, 0))
-    album("scan", folder, "--library", library, "--workers", "1")
-    faces = {Path(p["path"]).name: p["faces"] for p in export(library)["photos"]}
-    album(
-        "name", "--face", str(faces["kyoto-0.jpg"][0]["id"]), "Colin Powell", "--library", library
-    )
-    return library
 
 
 def test_photos_come_by_day_newest_first_with_where_and_who(qtbot, dated_library: Path):

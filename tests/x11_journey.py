@@ -72,6 +72,15 @@ def click(widget: QWidget) -> None:
     pump(0.4)
 
 
+def click_at(widget: QWidget, point: QPoint, button: str = "1") -> None:
+    """A click (button 1, or 3 for the context menu) at a point of the widget."""
+    where = widget.mapToGlobal(point)
+    xdotool("mousemove", "--sync", str(where.x()), str(where.y()))
+    pump(0.2)
+    xdotool("click", button)
+    pump(0.4)
+
+
 def sql(library: Path, query: str) -> list[tuple]:
     with sqlite3.connect(library) as conn:
         return conn.execute(query).fetchall()

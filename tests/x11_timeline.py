@@ -16,9 +16,10 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QPoint
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 from tests.x11_journey import (
+    click_at,
     focus,
     keys,
     open_x_window,
@@ -26,16 +27,7 @@ from tests.x11_journey import (
     type_text,
     viewer_open,
     wait,
-    xdotool,
 )
-
-
-def click_at(widget: QWidget, point: QPoint) -> None:
-    where = widget.mapToGlobal(point)
-    xdotool("mousemove", "--sync", str(where.x()), str(where.y()))
-    pump(0.2)
-    xdotool("click", "1")
-    pump(0.4)
 
 
 def main() -> int:

@@ -7,8 +7,10 @@ import argparse
 from album.cli import (
     check_command,
     desktop_commands,
+    export_command,
     library_commands,
     metadata_command,
+    organize_commands,
     people_commands,
     scan_command,
 )
@@ -16,7 +18,9 @@ from album.cli import (
 _MODULES = (
     scan_command,
     library_commands,
+    export_command,
     people_commands,
+    organize_commands,
     metadata_command,
     desktop_commands,
     check_command,

@@ -43,3 +43,17 @@ def open_library(args: argparse.Namespace) -> Library:
     from album.store.library import Library
 
     return Library.open(library_path(args))
+
+
+def photo_id(library: Library, ref: str) -> int:
+    """PHOTO on the command line: a photo's id (as `--json` lists them) or its path."""
+    import os
+
+    from album.store import photos, queries
+
+    if ref.isdigit() and queries.photo(library.conn, int(ref)) is not None:
+        return int(ref)
+    found = photos.id_for_path(library, os.path.abspath(ref))
+    if found is None:
+        raise usage_error(f"no photo {ref!r} in the library")
+    return found

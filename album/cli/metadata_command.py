@@ -12,9 +12,11 @@ MAX_LISTED = 20
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "write-metadata",
-        help="write the names of confirmed faces as XMP (sidecars, or --in-file)",
+        help="write the names of confirmed faces and the stars given in album as XMP "
+        "(sidecars, or --in-file)",
         description="Write every confirmed, named face as XMP face regions (MWG and Microsoft), "
-        "PersonInImage and People keywords (digiKam, Lightroom). By default into sidecars "
+        "PersonInImage and People keywords (digiKam, Lightroom), and the stars given in album "
+        "(xmp:Rating, as Lightroom, digiKam and Windows read them). By default into sidecars "
         "(photo.jpg.xmp), merged with what other programs put there; the photos stay "
         "byte-identical. Suggestions and unnamed groups are not written.",
     )
@@ -48,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
         )
     verb = "Would write" if args.dry_run else "Wrote"
     for item in report.written[:MAX_LISTED]:
-        print(f"{verb} {', '.join(item.names)} -> {item.path}")
+        stars = [] if item.rating is None else ["★" * item.rating or "no stars"]
+        print(f"{verb} {', '.join([*item.names, *stars])} -> {item.path}")
     if len(report.written) > MAX_LISTED:
         print(f"… and {len(report.written) - MAX_LISTED} more files")
     faces = sum(len(w.names) for w in report.written)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from album.cli.common import CommandError, open_library, usage_error
+from album.cli.common import CommandError, open_library, photo_id, usage_error
 from album.people import ages
 from album.people.service import EditError, NameTaken, PeopleService
 from album.people.suggest import ReviewItem, merge_suggestions, review_queue
 from album.people.update import stored_people_settings
-from album.store import edits, photos, queries
+from album.store import edits, queries
 from album.store import people as rows
 from album.store.library import Library
 from album.store.settings import save_min_group_size
@@ -296,7 +295,7 @@ def _photos(args: argparse.Namespace, service: PeopleService) -> str:
 
 def _faces(args: argparse.Namespace, service: PeopleService) -> str:
     conn = service.library.conn
-    photo = _photo_id(service.library, args.photo)
+    photo = photo_id(service.library, args.photo)
     found = queries.faces_in_photo(conn, photo)
     if args.json:
         return json.dumps([asdict(f) for f in found], indent=1)
@@ -308,12 +307,3 @@ def _faces(args: argparse.Namespace, service: PeopleService) -> str:
         f"{f' [{f.label_source}]' if f.label_source else ''}"
         for f in found
     )
-
-
-def _photo_id(library: Library, ref: str) -> int:
-    if ref.isdigit() and queries.photo(library.conn, int(ref)) is not None:
-        return int(ref)
-    found = photos.id_for_path(library, os.path.abspath(ref))
-    if found is None:
-        raise usage_error(f"no photo {ref!r} in the library")
-    return found

@@ -9,11 +9,15 @@ are gathered from all of them.
 MWG 2.0 (§5.9) puts regions relative to the stored pixels, before EXIF orientation, and so do
 the other formats; album's boxes are upright, so each box goes through the photo's orientation.
 `AppliedToDimensions` is not used for the frame: programs write it wrong too often.
+
+The photo's stars follow the same precedence (sidecar, embedded XMP), then the EXIF tags
+Windows writes beside its XMP (`Rating`, `RatingPercent`), for a file whose XMP was stripped.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +25,20 @@ from pathlib import Path
 from album.interop import rdf
 from album.interop.picasa import CONTACTS_NAME, INI_NAME, picasa_regions
 from album.interop.rdf import XmpError
-from album.interop.xmp_read import Box, PacketNames, Region, find_packet, read_packet
+from album.interop.xmp_read import (
+    Box,
+    PacketNames,
+    Region,
+    find_packet,
+    read_packet,
+    stars_from_percent,
+    stars_from_rating,
+)
 
 TIFF = "http://ns.adobe.com/tiff/1.0/"
+EXIF_ORIENTATION = 0x0112
+EXIF_RATING = 0x4746
+EXIF_RATING_PERCENT = 0x4749
 
 
 @dataclass
@@ -31,6 +46,7 @@ class FileNames:
     regions: list[Region] = field(default_factory=list)  # boxes upright, normalized
     names: list[str] = field(default_factory=list)  # named, no box
     errors: list[str] = field(default_factory=list)  # readable, one per file that failed
+    rating: int | None = None  # 0-5 stars; None when no file gives any
 
     @property
     def error(self) -> str | None:
@@ -142,6 +158,17 @@ def orientation_of(photo: Path, data: bytes) -> int:
     turned = sidecar_orientation(photo)
     if turned is not None:
         return turned
+    exif = _exif(photo, data)
+    try:
+        value = int(exif.get(EXIF_ORIENTATION, 1)) if exif is not None else 1
+    except (TypeError, ValueError):
+        return 1
+    return value if 1 <= value <= 8 else 1
+
+
+def _exif(photo: Path, data: bytes) -> dict[int, object] | None:
+    """IFD0 of the photo's EXIF from the bytes already read (Pillow parses only the header);
+    None when there is none or it cannot be read: anyone's file, never a reason to fail."""
     try:
         from PIL import Image
 
@@ -150,14 +177,35 @@ def orientation_of(photo: Path, data: bytes) -> int:
 
             register_heif_opener()
         with Image.open(io.BytesIO(data)) as image:
-            value = int(image.getexif().get(0x0112, 1))
+            return dict(image.getexif())
     except Exception:
-        return 1
-    return value if 1 <= value <= 8 else 1
+        return None
+
+
+def exif_rating(photo: Path, data: bytes) -> int | None:
+    """The stars in EXIF's `Rating` (0-5), else `RatingPercent`, as Windows writes them."""
+    exif = _exif(photo, data)
+    if not exif:
+        return None
+    stars = _finite(exif.get(EXIF_RATING))
+    if stars is not None:
+        return stars_from_rating(stars)
+    percent = _finite(exif.get(EXIF_RATING_PERCENT))
+    return None if percent is None else stars_from_percent(percent)
+
+
+def _finite(value: object) -> float | None:
+    """A tag's value as a number, or None: a RATIONAL, text or NaN is anyone's garbage."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def read_file_names(photo: Path | str, data: bytes) -> FileNames:
-    """Named faces and names for one photo, from its own bytes and the files beside it."""
+    """Named faces, names and stars for one photo, from its own bytes and the files beside
+    it, read together because they come from the same packets."""
     photo = Path(photo)
     out = FileNames()
     packets: list[PacketNames] = []
@@ -188,6 +236,9 @@ def read_file_names(photo: Path | str, data: bytes) -> FileNames:
         for name in packet.names:
             if name not in named and name not in out.names:
                 out.names.append(name)
+    out.rating = next((p.rating for p in packets if p.rating is not None), None)
+    if out.rating is None:
+        out.rating = exif_rating(photo, data)
     return out
 
 

@@ -47,6 +47,7 @@ class ImportedNames:
     state: str | None = None
     error: str | None = None
     newest_ns: int = 0  # the latest change to the photo or the files beside it
+    rating: int | None = None  # the stars the files give the photo (album.store.ratings)
 
 
 def read_names(path: str | Path, data: bytes) -> tuple[FileNames, str]:
@@ -77,7 +78,12 @@ def name_faces(
 ) -> ImportedNames:
     """Put the names on `faces`, appending a face encoded by `encode(box)` where a region
     has no detected face; `encode` returns None where it finds no face in the region."""
-    out = ImportedNames(state=state, error=names.error, newest_ns=newest_change(mtime_ns, state))
+    out = ImportedNames(
+        state=state,
+        error=names.error,
+        newest_ns=newest_change(mtime_ns, state),
+        rating=names.rating,
+    )
     detected = [
         (left / width, top / height, right / width, bottom / height)
         for top, right, bottom, left in (f.box for f in faces)

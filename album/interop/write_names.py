@@ -6,6 +6,9 @@ Lightroom reads); the original is never opened for writing, so it stays byte-ide
 "file" writes inside JPEGs (album's own APP1 writer, verified and atomic, see `jpeg_xmp`);
 every other format (PNG, WebP, TIFF, HEIC, RAW) gets a sidecar, because no MIT-compatible
 library writes them safely. Unnamed groups and unconfirmed suggestions are never written.
+
+A rating set in album (`rated = 'user'`) travels the same way, with or without names; a rating
+album only read from the files is left in them as it is.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ SETTING_KEY = "write_names"
 class Written:
     path: str  # the file written (or that would be, in a dry run)
     names: list[str]
+    rating: int | None = None  # the stars written; None: the file's were left alone
 
 
 @dataclass
@@ -60,6 +64,9 @@ def write_names(
     dry_run: bool = False,
     photo_ids: set[int] | None = None,
 ) -> WriteReport:
+    """Album's names and the stars set in album into the photos' files. `person_ids` limits it
+    to those people's names (a photo that only has a rating is then not written); `photo_ids`
+    to the photos an edit changed, including those that lost their last name."""
     report = WriteReport()
     only = None
     if person_ids:
@@ -81,9 +88,11 @@ def write_names(
             if only is None or name in only
         ]  # fmt: skip
         try:
-            report.written.append(
-                _write_photo(library, photo.photo_id, Path(photo.path), faces, in_file, dry_run)
-            )
+            done = _write_photo(
+                library, photo.photo_id, Path(photo.path), faces, in_file, dry_run,
+                rating=photo.rating,
+            )  # fmt: skip
+            report.written.append(done)
         except (OSError, XmpError, JpegXmpError) as exc:
             message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             report.failed.append((photo.path, message))
@@ -153,7 +162,11 @@ def _write_photo(
     faces: list[NamedFace],
     in_file: bool,
     dry_run: bool,
+    *,
+    rating: int | None = None,
 ) -> Written:
+    """`faces` and `rating` (None: the file's stars stay) into the photo's sidecar or, with
+    `in_file`, into a JPEG itself."""
     orientation, size = _stored_frame(path)
     names = sorted({f.name for f in faces})
     if in_file and path.suffix.lower() in JPEG_SUFFIXES:
@@ -162,7 +175,7 @@ def _write_photo(
         data = path.read_bytes()
         packet = merge_packet(
             read_jpeg_packet(data), faces, orientation=orientation, stored_size=size,
-            drop_names=set(before),
+            drop_names=set(before), rating=rating,
         )  # fmt: skip
         if not dry_run:
             write_in_place(path, packet)
@@ -171,7 +184,7 @@ def _write_photo(
         target = existing[0] if existing else path.with_name(path.name + ".xmp")
         before = store.written(library.conn, str(target))
         if not dry_run:
-            _rewrite_sidecar(target, faces, set(before), orientation, size)
+            _rewrite_sidecar(target, faces, set(before), orientation, size, rating=rating)
     if not dry_run:
         with library.write() as db:
             store.record_written(
@@ -181,7 +194,7 @@ def _write_photo(
                 names,
                 _photo_state(library, photo_id, target == path),
             )
-    return Written(str(target), names)
+    return Written(str(target), names, rating)
 
 
 def _rewrite_sidecar(
@@ -192,11 +205,12 @@ def _rewrite_sidecar(
     size: tuple[int, int],
     *,
     keep_dims: bool = False,
+    rating: int | None = None,
 ) -> None:
     existing = target.read_bytes() if target.exists() else None
     packet = merge_packet(
         existing, faces, orientation=orientation, stored_size=size, drop_names=drop,
-        keep_dimensions=keep_dims,
+        keep_dimensions=keep_dims, rating=rating,
     )  # fmt: skip
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".album-tmp", dir=target.parent)
     try:

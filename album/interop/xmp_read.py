@@ -7,6 +7,8 @@
   carries `PersonInImage` or a content type of human/face; top-left based, relative or pixels.
 - Names without a box: `Iptc4xmpExt:PersonInImage`, digiKam's `People/Anna` tags and
   Lightroom's `People|Anna` hierarchical keywords.
+- The photo's stars: `xmp:Rating` (digiKam, Lightroom, Windows), else Windows'
+  `MicrosoftPhoto:Rating` percent.
 
 Every box is returned as it is in the file: normalized (left, top, right, bottom) relative to
 the stored pixels. Turning it upright is `regions.upright`'s job.
@@ -31,6 +33,9 @@ IPTC_EXT = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
 DIGIKAM = "http://www.digikam.org/ns/1.0/"
 LR = "http://ns.adobe.com/lightroom/1.0/"
 XMP = "http://ns.adobe.com/xap/1.0/"
+MICROSOFT_PHOTO = "http://ns.microsoft.com/photo/1.0/"
+# Windows (and exiv2) spell the namespace with the slash, exiftool without: both are read.
+MICROSOFT_PHOTO_URIS = (MICROSOFT_PHOTO, MICROSOFT_PHOTO.rstrip("/"))
 
 PEOPLE_ROOTS = ("people", "persons", "person")
 UNNAMED = "ffffffffffffffff"
@@ -53,6 +58,7 @@ class Region:
 class PacketNames:
     regions: list[Region] = field(default_factory=list)
     names: list[str] = field(default_factory=list)  # named without a box
+    rating: int | None = None  # 0-5 stars; None when the packet gives none
 
 
 def find_packet(data: bytes, suffix: str = "") -> bytes | None:
@@ -98,7 +104,36 @@ def read_packet(packet: bytes) -> PacketNames:
     for name, spelled in _boxless_names(props):
         if name not in out.names and name not in in_regions and spelled not in in_regions:
             out.names.append(name)
+    out.rating = packet_rating(props)
     return out
+
+
+def packet_rating(props: dict[str, Value]) -> int | None:
+    """The stars a packet gives: `xmp:Rating` is the standard and the one every rating program
+    writes; Windows' percent counts only where it is alone."""
+    stars = rdf.number(props.get(f"{{{XMP}}}Rating"))
+    if stars is not None:
+        return stars_from_rating(stars)
+    for uri in MICROSOFT_PHOTO_URIS:
+        percent = rdf.number(props.get(f"{{{uri}}}Rating"))
+        if percent is not None:
+            return stars_from_percent(percent)
+    return None
+
+
+def stars_from_rating(value: float) -> int:
+    """0-5 stars from an XMP/EXIF rating: Lightroom's -1 ("rejected") has no stars, and a
+    value out of range is a program's mistake, not a reason to lose the rest."""
+    return min(5, max(0, int(value + 0.5)))
+
+
+def stars_from_percent(percent: float) -> int:
+    """Stars from a Windows rating percent, by the ranges Explorer itself maps them with, so
+    a photo shows the stars it shows in Windows."""
+    for stars, lowest in ((5, 88), (4, 63), (3, 38), (2, 13), (1, 1)):
+        if percent >= lowest:
+            return stars
+    return 0
 
 
 def _same_face(a: Region, b: Region) -> bool:

@@ -6,6 +6,10 @@ writes are touched (MWG regions, MP regions, `PersonInImage`, digiKam's `TagsLis
 before or that lie on a face album writes now, and the `People/…` keywords of names album
 wrote. Other tags, other regions (pets, focus areas, faces album does not know) stay as they
 were. Boxes go back to the stored pixels' frame (MWG 2.0 §5.9), undoing the orientation.
+
+A rating set in album goes into `xmp:Rating`, which digiKam, Lightroom and Windows read, and
+into `MicrosoftPhoto:Rating` as the percent Windows writes, so Windows, which writes both,
+never finds them disagreeing.
 """
 
 from __future__ import annotations
@@ -20,12 +24,15 @@ from album.interop.xmp_read import (
     DIGIKAM,
     IPTC_EXT,
     LR,
+    MICROSOFT_PHOTO,
+    MICROSOFT_PHOTO_URIS,
     MP,
     MPREG,
     MPRI,
     MWG_RS,
     ST_AREA,
     ST_DIM,
+    XMP,
     Box,
     box_iou,
 )
@@ -43,9 +50,12 @@ PREFIXES = {
     "Iptc4xmpExt": IPTC_EXT,
     "digiKam": DIGIKAM,
     "lr": LR,
+    "xmp": XMP,
+    "MicrosoftPhoto": MICROSOFT_PHOTO,
 }
 PACKET_ID = "W5M0MpCehiHzreSzNTczkc9d"
 SAME_FACE_IOU = 0.3
+WINDOWS_PERCENT = {1: 1, 2: 25, 3: 50, 4: 75, 5: 99}  # stars as Windows writes them; 0: none
 
 
 @dataclass(frozen=True)
@@ -73,9 +83,11 @@ def merge_packet(
     stored_size: tuple[int, int],
     drop_names: set[str] = frozenset(),  # type: ignore[assignment]
     keep_dimensions: bool = False,
+    rating: int | None = None,
 ) -> bytes:
     """`existing` (or an empty packet) with `faces` written and the names in `drop_names`
-    (album's earlier names, a forgotten person) taken out. Raises XmpError if `existing`
+    (album's earlier names, a forgotten person) taken out, and `rating` (0-5 stars) set where
+    it is given; None leaves the packet's stars as they are. Raises XmpError if `existing`
     cannot be read: a packet album cannot parse is never overwritten."""
     prefixes = dict(PREFIXES)
     if existing and existing.strip():
@@ -106,6 +118,8 @@ def merge_packet(
     _write_bag(rdf_el, description, _q(IPTC_EXT, "PersonInImage"), names, ours, lambda n: n)
     _write_bag(rdf_el, description, _q(DIGIKAM, "TagsList"), names, ours, "People/{}".format)
     _write_bag(rdf_el, description, _q(LR, "hierarchicalSubject"), names, ours, "People|{}".format)
+    if rating is not None:
+        _write_rating(rdf_el, description, rating)
     for prefix, uri in prefixes.items():
         ET.register_namespace(prefix, uri)
     if root.tag != _q(X_META, "xmpmeta"):
@@ -287,3 +301,48 @@ def _write_bag(
     _drop_items(array, lambda value: rdf.text(value) not in drop)
     for name in sorted(names):
         ET.SubElement(array, _q(RDF, "li")).text = spell(name)  # type: ignore[operator]
+
+
+def _write_rating(rdf_el: ET.Element, description: ET.Element, rating: int) -> None:
+    """Both ratings Windows keeps, so no reader sees two different stars; no stars is no
+    percent at all, as Windows leaves it."""
+    if not 0 <= rating <= 5:  # a caller's bug: other programs would read the garbage
+        raise ValueError(f"a rating is 0 to 5 stars, not {rating!r}")
+    _set_simple(rdf_el, description, _q(XMP, "Rating"), str(rating))
+    percent = WINDOWS_PERCENT.get(rating)
+    text = None if percent is None else str(percent)
+    # The namespace as the packet spells it already (exiftool drops the slash), else Windows'.
+    tags = [_q(uri, "Rating") for uri in MICROSOFT_PHOTO_URIS]
+    spelled = next((tag for tag in tags if _holds(rdf_el, tag)), tags[0])
+    for tag in tags:
+        _set_simple(rdf_el, description, tag, text if tag == spelled else None)
+
+
+def _holds(rdf_el: ET.Element, tag: str) -> bool:
+    return any(
+        tag in holder.attrib or holder.find(tag) is not None
+        for holder in rdf_el.findall(_q(RDF, "Description"))
+    )
+
+
+def _set_simple(rdf_el: ET.Element, description: ET.Element, tag: str, value: str | None) -> None:
+    """Property `tag` set to `value` where it already is, in the form (attribute or element)
+    it has there, or removed (None). Every other copy goes: a reader that finds two values,
+    in two Descriptions or two forms, may take either."""
+    kept = False
+    for holder in rdf_el.findall(_q(RDF, "Description")):
+        if tag in holder.attrib:
+            if value is None or kept:
+                del holder.attrib[tag]
+            else:
+                holder.set(tag, value)
+                kept = True
+        for element in holder.findall(tag):
+            if value is None or kept:
+                holder.remove(element)
+            else:
+                element.clear()  # an Alt or a qualifier around the value: the value alone now
+                element.text = value
+                kept = True
+    if value is not None and not kept:
+        ET.SubElement(description, tag).text = value

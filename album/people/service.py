@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from album import organizer
 from album.faces.analyze import analyze_region
 from album.imaging import PhotoError
 from album.interop.background import queue_photos
@@ -532,13 +533,19 @@ class PeopleService:
             state = edit.after if undone else edit.before
             edits.restore(db.conn, state)
             edits.mark(db.conn, edit.id, undone=not undone)
-            if edit.kind in FACES_UNTOUCHED:
-                return edit.summary
-            for person_id in state.get(named_groups.CONFIRM, ()):  # a naming done again
-                named_groups.queue(db.conn, person_id, edit.id)
-            for person_id, row in state["people"].items():  # named, maybe grouped faces again
-                if row is not None and row[0] is not None:
-                    named_groups.queue(db.conn, int(person_id))
+            if edit.kind in organizer.KINDS or edit.kind in FACES_UNTOUCHED:
+                restarred = organizer.undone_photos(state)
+            else:
+                restarred = None
+                for person_id in state.get(named_groups.CONFIRM, ()):  # a naming done again
+                    named_groups.queue(db.conn, person_id, edit.id)
+                for person_id, row in state["people"].items():  # named, maybe grouped again
+                    if row is not None and row[0] is not None:
+                        named_groups.queue(db.conn, int(person_id))
+        if restarred is not None:  # an album, a rating or a birthday: no faces to match again
+            if restarred:
+                queue_photos(self.library, restarred)
+            return edit.summary
         self._write_files(map(int, edit.before["faces"]), map(int, edit.before["people"]))
         self._after_edit(edit.before, edit.after)
         return edit.summary

@@ -1,7 +1,9 @@
 """The edit log: what each people edit changed, so undo and redo restore it exactly.
 
 Each edit stores a snapshot of the rows it touched, before and after: the faces' labels, the
-people rows (or null where a person did not exist), and the faces' rejections. A people row is
+people rows (or null where a person did not exist), and the faces' rejections; an organizing
+edit (album.organizer) the albums it changed and the photos' ratings, in sections of their own,
+so Ctrl+Z takes back the last change whichever kind it was. A people row is
 [name, hidden, cover face, created, birthday]; edits logged before birthdays existed (schema v6)
 have the first four only, and undoing them leaves the birthday as it is. Undo writes the
 "before" snapshot back, redo the "after" one. Automatic work between edits (matching,
@@ -17,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from album.store import albums, ratings
 from album.store.people import ids_in
 
 Snapshot = dict[str, dict[str, Any]]
@@ -62,6 +65,9 @@ def snapshot(
 
 
 def restore(conn: sqlite3.Connection, state: Snapshot) -> None:
+    # Organizing edits (album.organizer) log albums and ratings beside the people sections.
+    albums.restore(conn, state.get("albums", {}))
+    ratings.restore(conn, state.get("ratings", {}))  # type: ignore[arg-type]
     people = state["people"]
     for pid, row in people.items():
         if row is None:

@@ -18,6 +18,7 @@ from PIL import Image
 from album.faces.analyze import FaceFound, PhotoAnalysis, iou
 from album.store.file_names import apply_file_names
 from album.store.library import Library
+from album.store.ratings import apply_file_rating
 
 MATCH_IOU = 0.4
 # Labels a person chose (here, or in another program whose names a file carried).
@@ -190,4 +191,5 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
             result.dropped += 1
         if analysis.names is not None:
             apply_file_names(conn, photo_id, analysis.names, face_ids)
+            apply_file_rating(conn, photo_id, analysis.names.rating)
     return result

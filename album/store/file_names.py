@@ -137,20 +137,23 @@ MAX_LISTED = 10
 
 @dataclass
 class PhotoNames:
-    """A photo's confirmed, named faces: what album writes into its files."""
+    """A photo's confirmed, named faces and the stars set in album: what album writes into
+    its files."""
 
     photo_id: int
     path: str
     width: int
     height: int
     faces: list[tuple[str, tuple[int, int, int, int]]]  # (name, (top, right, bottom, left))
+    rating: int | None = None  # set in album (`rated = 'user'`); None: the files' stay
 
 
 def names_to_write(
     conn: sqlite3.Connection, person_ids: list[int] | None = None
 ) -> list[PhotoNames]:
     """Every photo with confirmed named faces (`user` or `file`; suggestions are not written
-    until confirmed), optionally only photos of some people."""
+    until confirmed) or a rating set in album, optionally only photos of some people (then a
+    photo is listed for its names only, though with its rating)."""
     where = ""
     params: list[int] = []
     if person_ids:
@@ -171,7 +174,24 @@ def names_to_write(
         if entry is None:
             entry = out[pid] = PhotoNames(pid, fs_path(text, raw), width, height, [])
         entry.faces.append((name, (top, right, bottom, left)))
+    _add_ratings(conn, out, rating_only=not person_ids)
     return list(out.values())
+
+
+def _add_ratings(conn: sqlite3.Connection, out: dict[int, PhotoNames], rating_only: bool) -> None:
+    """The user's rating on each listed photo; with `rating_only`, the photos rated in album
+    that have no names to write join the list, after those with names (whose order stays).
+    A rating read from the files is never written back: the files already say it."""
+    rows_ = conn.execute(
+        "SELECT id, path, raw_path, width, height, rating FROM photos WHERE rated = 'user' "
+        "AND rating IS NOT NULL AND missing = 0 AND status = 'done' ORDER BY path"
+    )
+    for pid, text, raw, width, height, rating in rows_:
+        entry = out.get(pid)
+        if entry is not None:
+            entry.rating = rating
+        elif rating_only:
+            out[pid] = PhotoNames(pid, fs_path(text, raw), width, height, [], rating)
 
 
 def written(conn: sqlite3.Connection, path: str) -> list[str]:
@@ -251,12 +271,16 @@ def written_photo_ids(conn: sqlite3.Connection, photo_ids: set[int]) -> set[int]
 
 
 def photo_without_names(conn: sqlite3.Connection, photo_id: int) -> PhotoNames | None:
+    """The photo with no names, keeping the stars the user set in album: its files lose
+    album's names, not its rating."""
     row = conn.execute(
-        "SELECT path, raw_path, width, height FROM photos WHERE id = ?", (photo_id,)
+        "SELECT path, raw_path, width, height, CASE WHEN rated = 'user' THEN rating END "
+        "FROM photos WHERE id = ?",
+        (photo_id,),
     ).fetchone()
     if row is None or not row[2] or not row[3]:
         return None
-    return PhotoNames(photo_id, fs_path(row[0], row[1]), row[2], row[3], [])
+    return PhotoNames(photo_id, fs_path(row[0], row[1]), row[2], row[3], [], row[4])
 
 
 def names_of(conn: sqlite3.Connection, person_ids: list[int]) -> set[str]:

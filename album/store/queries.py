@@ -37,6 +37,8 @@ class PhotoSummary(NamedTuple):
     # neither is known. Only the timeline reads these two (see store/timeline.py).
     moment: str = ""
     guessed: bool = False  # `moment` is the file's time, not a date the photo carries
+    rating: int = 0  # stars, 0-5 (album.store.ratings)
+    favourite: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,17 +85,20 @@ def people(
     return [PersonSummary(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6], r[7]) for r in rows]
 
 
-_PHOTO = "ph.id, ph.path, ph.raw_path, ph.width, ph.height, ph.taken_at, ph.status, ph.missing"
+# Every photo list reads these, so each tile can show its date, stars and heart.
+PHOTO_COLUMNS = (
+    "ph.id, ph.path, ph.raw_path, ph.width, ph.height, ph.taken_at, ph.status, ph.missing, "
+    "ph.moment, ph.taken_at IS NULL AND ph.moment != '', coalesce(ph.rating, 0), ph.favourite"
+)
 
 
 def photo_from_row(row: tuple) -> PhotoSummary:
-    """A summary from `_PHOTO`'s columns, and the timeline's two after them if present."""
+    """A summary from `PHOTO_COLUMNS`'s columns."""
     path = row[1] if row[2] is None else fs_path(row[1], row[2])
-    if len(row) > 8:
-        return PhotoSummary(
-            row[0], path, row[3], row[4], row[5], row[6], bool(row[7]), row[8], bool(row[9])
-        )
-    return PhotoSummary(row[0], path, row[3], row[4], row[5], row[6], bool(row[7]))
+    return PhotoSummary(
+        row[0], path, row[3], row[4], row[5], row[6], bool(row[7]), row[8], bool(row[9]),
+        row[10], bool(row[11]),
+    )  # fmt: skip
 
 
 def photos_with(conn: sqlite3.Connection, person_ids: list[int]) -> list[PhotoSummary]:
@@ -102,7 +107,7 @@ def photos_with(conn: sqlite3.Connection, person_ids: list[int]) -> list[PhotoSu
         return all_photos(conn)
     unique = sorted(set(person_ids))
     rows = conn.execute(
-        f"SELECT {_PHOTO} FROM photos ph JOIN faces f ON f.photo_id = ph.id "
+        f"SELECT {PHOTO_COLUMNS} FROM photos ph JOIN faces f ON f.photo_id = ph.id "
         f"WHERE f.removed = 0 AND f.person_id IN {ids_in(unique)} "
         "GROUP BY ph.id HAVING count(DISTINCT f.person_id) = ? "
         "ORDER BY ph.taken_at IS NULL, ph.taken_at, ph.path",
@@ -116,13 +121,16 @@ def all_photos(conn: sqlite3.Connection, *, with_faces_only: bool = False) -> li
     if with_faces_only:
         where += " AND EXISTS (SELECT 1 FROM faces f WHERE f.photo_id = ph.id AND f.removed = 0)"
     rows = conn.execute(
-        f"SELECT {_PHOTO} FROM photos ph {where} ORDER BY ph.taken_at IS NULL, ph.taken_at, ph.path"
+        f"SELECT {PHOTO_COLUMNS} FROM photos ph {where} "
+        "ORDER BY ph.taken_at IS NULL, ph.taken_at, ph.path"
     )
     return [photo_from_row(r) for r in rows]
 
 
 def photo(conn: sqlite3.Connection, photo_id: int) -> PhotoSummary | None:
-    row = conn.execute(f"SELECT {_PHOTO} FROM photos ph WHERE ph.id = ?", (photo_id,)).fetchone()
+    row = conn.execute(
+        f"SELECT {PHOTO_COLUMNS} FROM photos ph WHERE ph.id = ?", (photo_id,)
+    ).fetchone()
     return photo_from_row(row) if row else None
 
 

@@ -244,6 +244,39 @@ UPDATE photos SET moment = {_MOMENT.replace("NEW.", "")};
 CREATE INDEX photos_moment ON photos(moment);
 """
 
+# v10: albums and ratings, both decisions a person made, like names.
+# - `albums`: a plain album holds the photos put in it (`album_photos`, in the user's order);
+#   a smart album holds a saved search (album.store.search) and no photos: it is read afresh.
+#   Photos keep their id across rescans and moves (relinked by content hash), so an album
+#   survives both; a photo removed from the library leaves its albums.
+# - `photos.rating` (0-5 stars, NULL: none known) and `favourite`; `rated` says where the
+#   rating came from: 'file' (read from XMP/EXIF on scan, replaced when the file changes) or
+#   'user' (set in album: a decision no file read may change, written back to the files).
+SCHEMA_V10 = """
+ALTER TABLE photos ADD COLUMN rating INTEGER CHECK (rating BETWEEN 0 AND 5);
+ALTER TABLE photos ADD COLUMN favourite INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE photos ADD COLUMN rated TEXT CHECK (rated IN ('file', 'user'));
+CREATE INDEX photos_rating ON photos(rating) WHERE rating > 0;
+CREATE INDEX photos_favourite ON photos(favourite) WHERE favourite = 1;
+
+CREATE TABLE albums (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    search TEXT,                    -- a smart album's saved search; NULL for a plain album
+    cover_photo_id INTEGER REFERENCES photos(id) ON DELETE SET NULL,
+    position REAL NOT NULL,         -- the sidebar's order
+    created_at REAL NOT NULL
+);
+
+CREATE TABLE album_photos (
+    album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    position REAL NOT NULL,         -- the user's order inside the album
+    PRIMARY KEY (album_id, photo_id)
+) WITHOUT ROWID;
+CREATE INDEX album_photos_photo ON album_photos(photo_id);
+"""
+
 MIGRATIONS: list[str] = [
     SCHEMA_V1,
     SCHEMA_V2,
@@ -254,5 +287,6 @@ MIGRATIONS: list[str] = [
     SCHEMA_V7,
     SCHEMA_V8,
     SCHEMA_V9,
+    SCHEMA_V10,
 ]
 LATEST_VERSION = len(MIGRATIONS)

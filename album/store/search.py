@@ -36,6 +36,10 @@ _MONTHS = {name.casefold(): n for n, name in enumerate(MONTH_NAMES, start=1)} | 
     name[:3].casefold(): n for n, name in enumerate(MONTH_NAMES, start=1)
 }
 _IGNORED = {"and", "&", "in", "at", "with", "of", "the"}
+# Stars and hearts, as digiKam and Lightroom users type them: "★4+", "4★", "4+ stars",
+# "3 stars" (at least that many), "favourites", "♥".
+_STARS = re.compile(r"★\s*([0-5])\s*\+?|([0-5])\s*\+?\s*(?:★+|stars?\b)", re.IGNORECASE)
+_FAVOURITES = re.compile(r"[♥❤]\ufe0f?|\b(?:favou?rites?|hearts?|loved)\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
 
 INDEX = """
@@ -63,14 +67,24 @@ class Search:
     years: list[int] = field(default_factory=list)
     months: list[int] = field(default_factory=list)
     words: list[str] = field(default_factory=list)  # to find in places and folders
+    stars: int = 0  # at least this many
+    favourites: bool = False
 
     @property
     def empty(self) -> bool:
-        return not (self.people or self.years or self.months or self.words)
+        return not (
+            self.people or self.years or self.months or self.words or self.stars or self.favourites
+        )
 
 
 def parse(text: str, people: list[tuple[int, str]]) -> Search:
     """What each word of `text` asks for, given the named people (id, name)."""
+    found = Search()
+    for match in _STARS.finditer(text):
+        found.stars = max(found.stars, int(match.group(1) or match.group(2)))
+    text = _STARS.sub(" ", text)
+    found.favourites = bool(_FAVOURITES.search(text))
+    text = _FAVOURITES.sub(" ", text)
     tokens = [t.casefold() for t in _WORD.findall(text)]
     by_words = {tuple(_WORD.findall(name.casefold())): (pid, name) for pid, name in people}
     firsts: dict[str, list[tuple[int, str]]] = {}
@@ -79,7 +93,6 @@ def parse(text: str, people: list[tuple[int, str]]) -> Search:
         if words:
             firsts.setdefault(words[0], []).append((pid, name))
     longest = max((len(k) for k in by_words), default=0)
-    found = Search()
     i = 0
     while i < len(tokens):
         for size in range(min(longest, len(tokens) - i), 0, -1):
@@ -122,6 +135,10 @@ def describe(search: Search) -> str:
         parts.append(" ".join(when))
     if search.words:
         parts.append("“" + " ".join(search.words) + "”")
+    if search.stars:
+        parts.append("★" * search.stars + ("+" if search.stars < 5 else ""))
+    if search.favourites:
+        parts.append("♥ favourites")
     return " · ".join(parts)
 
 
@@ -143,6 +160,11 @@ def search_photos(
         months = sorted(set(search.months))
         where.append(f"substr(ph.moment, 6, 2) IN ({', '.join('?' * len(months))})")
         values += [f"{m:02d}" for m in months]
+    if search.stars:
+        where.append("ph.rating >= ?")
+        values.append(search.stars)
+    if search.favourites:
+        where.append("ph.favourite = 1")
     if search.words:
         ids = _matching(library, search.words)
         if not ids:

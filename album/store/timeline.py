@@ -15,14 +15,10 @@ from dataclasses import dataclass
 from album.geocode import PlaceName
 from album.store.people import ids_in
 from album.store.places import place_filter
-from album.store.queries import PhotoSummary, photo_from_row
+from album.store.queries import PHOTO_COLUMNS, PhotoSummary, photo_from_row
 
 # `photos.moment` (schema v9) is kept by triggers and indexed: newest first is a walk of the
 # index, ties by id, with no sort.
-_COLUMNS = (
-    "ph.id, ph.path, ph.raw_path, ph.width, ph.height, ph.taken_at, ph.status, ph.missing, "
-    "ph.moment, ph.taken_at IS NULL AND ph.moment != ''"
-)
 _GUESSED = "(ph.taken_at IS NULL AND ph.moment != '')"
 _NEWEST_FIRST = "ORDER BY ph.moment DESC, ph.id DESC"
 
@@ -84,7 +80,7 @@ def timeline_where(
     # Every photo: the newest-first index walk. A few (a person's, a city's): their own index.
     hint = "INDEXED BY photos_moment" if len(where) == 1 else ""
     rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM photos ph {hint} WHERE {' AND '.join(where)} "
+        f"SELECT {PHOTO_COLUMNS} FROM photos ph {hint} WHERE {' AND '.join(where)} "
         f"{_NEWEST_FIRST} LIMIT ?",
         [*values, limit],
     )

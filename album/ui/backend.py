@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from album.config import Settings
 from album.interop.write_names import load_mode as load_write_mode
 from album.interop.write_names import save_mode as save_write_mode
+from album.organizer import OrganizeError, Organizer
 from album.people.regroup import Regroup
 from album.people.service import PeopleService
 from album.people.update import UpdateReport, update_people
@@ -27,6 +28,7 @@ from album.scan.runner import Scanner, ScanProgress, ScanReport
 from album.scan.writer import Committed
 from album.store import damage, locks, photos, recovery, scan_queue
 from album.store import settings as stored_settings
+from album.store.albums import AlbumRow
 from album.store.library import Library
 from album.terminal import counted
 from album.ui.jobs import Jobs, thread_library
@@ -50,6 +52,7 @@ class Backend(QObject):
     regroup_progress = Signal(str, int)  # stage (a key of regroup.STAGES), faces it works on
     regroup_finished = Signal(str)  # "done", "cancelled" or "failed"
     damaged = Signal(str)  # the library failed: album stopped writing (said until closed)
+    albums_changed = Signal()  # `albums` was read again
     _progress_from_thread = Signal(object)
     _commit_from_thread = Signal(object)
     _lock_lost = Signal()
@@ -70,6 +73,10 @@ class Backend(QObject):
             self.warnings = list(library.warnings)  # e.g. a library on a network share
         self.jobs = Jobs(self)
         self.jobs.failed.connect(self.error)
+        # The albums as last read: the sidebar, and every "Add to album" menu, show them.
+        self.albums: list[AlbumRow] = []
+        self.changed.connect(self.refresh_albums)
+        QTimer.singleShot(0, self.refresh_albums)
         self.jobs.damaged.connect(self.library_damaged)
         self.stopped: str | None = None  # why album stopped writing (the library failed)
         # POSIX drops a process's locks when anything in it closes the library's file: the
@@ -157,6 +164,50 @@ class Backend(QObject):
                 self.error.emit(text)
 
         self.jobs.write(run, done, failed)
+
+    def organize(
+        self,
+        fn: Callable[[Organizer], Any],
+        on_done: Callable[[Any], None] | None = None,
+    ) -> None:
+        """An album or rating change, on the write thread like every edit (so edits keep
+        their order and undo sees them in it); its message goes to the status bar, and a
+        refusal (a smart album cannot take photos) to the user."""
+        path = self.library_path
+
+        def run() -> tuple[Any, str | None, str | None]:
+            library = thread_library(path)
+            try:
+                result = fn(Organizer(library))
+            except OrganizeError as exc:
+                return exc, None, None
+            service = PeopleService(library)
+            return result, service.can_undo(), service.can_redo()
+
+        def done(value: tuple[Any, str | None, str | None]) -> None:
+            result, undo, redo = value
+            if isinstance(result, OrganizeError):
+                self.error.emit(str(result))
+                return
+            self.history.emit(undo or "", redo or "")
+            if isinstance(result, str):
+                self.message.emit(result)
+            self.changed.emit()
+            if on_done is not None:
+                on_done(result)
+
+        self.jobs.write(run, done, self.error.emit)
+
+    def refresh_albums(self) -> None:
+        def read(library: Library) -> list[AlbumRow]:
+            return Organizer(library).albums()
+
+        def done(found: list[AlbumRow]) -> None:
+            if found != self.albums:
+                self.albums = found
+                self.albums_changed.emit()
+
+        self.query(read, done)
 
     def _follow_up(self, people: set[int], faces: set[int]) -> None:
         path = self.library_path

@@ -18,7 +18,7 @@ KEYMAP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "Everywhere",
         (
-            ("Ctrl+1 … Ctrl+5", "Photos, People, Review, Folders, Places"),
+            ("Ctrl+1 … Ctrl+6", "Photos, People, Review, Folders, Places, Albums"),
             ("Ctrl+O", "Add a folder"),
             ("F5", "Look for new and changed photos"),
             ("Ctrl+F", "Find a person by name"),
@@ -39,6 +39,22 @@ KEYMAP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         (
             ("Ctrl+G", "Go to a date (the closest day with photos)"),
             ("Up / Down", "The line above or below, across days"),
+        ),
+    ),
+    (
+        "Any grid of photos (Photos, an album, a person's photos)",
+        (
+            ("1 … 5 / 0", "Give the selected photos that many stars / take the stars off"),
+            ("F", "Favourite: the heart on or off"),
+            ("Menu key, right-click", "Add to album, rate, export"),
+            ("Drag onto an album in the sidebar", "Put the photos in that album"),
+        ),
+    ),
+    (
+        "An album",
+        (
+            ("Delete", "Take the selected photos out of the album (they stay in the library)"),
+            ("Drag within the album", "Put the photos in another order"),
         ),
     ),
     (

@@ -1,4 +1,4 @@
-"""The album window: a sidebar (Photos, People, Review, Folders), the page, a status bar.
+"""The album window: a sidebar (the pages, then the albums), the page, a status bar.
 
 Folders (or photos) dropped anywhere on the window are added and scanned; the scan's progress
 lives in the status bar and the people grid fills in while it runs.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QPoint, QSize, QStandardPaths, Qt, QTimer, QUrl
+from PySide6.QtCore import QByteArray, QPoint, QStandardPaths, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -21,8 +21,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QPushButton,
     QStackedWidget,
@@ -34,6 +32,7 @@ from album.config import default_library_path
 from album.store import photos as photo_rows
 from album.store.library import Library
 from album.store.scan_queue import Resume
+from album.ui.albums_view import AlbumsView
 from album.ui.backend import Backend, resume_message
 from album.ui.damage_banner import DamageBanner
 from album.ui.dialogs import AboutDialog, SettingsDialog, app_settings
@@ -48,12 +47,13 @@ from album.ui.places_view import PlacesView
 from album.ui.regroup_bar import RegroupBar
 from album.ui.review_view import ReviewView
 from album.ui.scan_bar import ScanBar
+from album.ui.sidebar import Sidebar
 from album.ui.single_instance import other_windows
 from album.ui.thumbnails import Thumbnails
 from album.ui.unsorted_page import UnsortedPage
 from album.ui.viewer import PhotoViewer
 
-PAGES = ("Photos", "People", "Review", "Folders", "Places")
+PAGES = ("Photos", "People", "Review", "Folders", "Places", "Albums")
 RELOAD_DELAY_MS = 400
 LAST_FOLDER_KEY = "last_folder"
 GEOMETRY_KEY = "window_geometry"
@@ -132,13 +132,10 @@ class MainWindow(QMainWindow):
         self._has_photos = False
         self._looked_for_unfinished = False  # once per window, when it is first shown
 
-        self.sidebar = QListWidget()
-        self.sidebar.setObjectName("sidebar")
-        self.sidebar.setFixedWidth(170)
-        self.sidebar.setIconSize(QSize(18, 18))
-        for name in PAGES:
-            self.sidebar.addItem(QListWidgetItem(name))
+        self.sidebar = Sidebar(PAGES)
         self.sidebar.currentRowChanged.connect(self._sidebar_row)
+        self.sidebar.photos_dropped.connect(self._dropped_on_album)
+        backend.albums_changed.connect(lambda: self.sidebar.set_albums(backend.albums))
 
         self.photos = PhotosView(backend, self.thumbnails)
         self.people = PeopleView(backend, self.thumbnails)
@@ -146,6 +143,7 @@ class MainWindow(QMainWindow):
         self.review = ReviewView(backend, self.thumbnails)
         self.folders = FoldersView(backend)
         self.places = PlacesView(backend, self.thumbnails)
+        self.albums = AlbumsView(backend, self.thumbnails)
         self.empty = EmptyState(self)
         self.people_stack = QStackedWidget()
         self.people_stack.addWidget(self.people)
@@ -153,7 +151,14 @@ class MainWindow(QMainWindow):
         self.unsorted = UnsortedPage(backend, self.thumbnails)
         self.people_stack.addWidget(self.unsorted)
         self.pages = QStackedWidget()
-        pages = (self.photos, self.people_stack, self.review, self.folders, self.places)
+        pages = (
+            self.photos,
+            self.people_stack,
+            self.review,
+            self.folders,
+            self.places,
+            self.albums,
+        )
         for widget in (*pages, self.empty):
             self.pages.addWidget(widget)
 
@@ -192,6 +197,10 @@ class MainWindow(QMainWindow):
         self.unsorted.open_photo.connect(self.open_photo)
         self.person.open_photo.connect(self.open_photo)
         self.photos.open_photo.connect(self.open_photo)
+        self.albums.open_photo.connect(self.open_photo)
+        self.albums.export_asked.connect(self.export_photos)
+        self.photos.actions.export_asked.connect(self.export_photos)
+        self.person.photo_actions.export_asked.connect(self.export_photos)
         self.places.open_place.connect(self.show_place)
         self.folders.add_folder.connect(self.choose_folder)
         self.folders.rescan.connect(self.rescan)
@@ -284,13 +293,20 @@ class MainWindow(QMainWindow):
         return PAGES[self.sidebar.currentRow()]
 
     def _sidebar_row(self, row: int) -> None:
-        """Choosing People (sidebar, menu, Ctrl+2) means the grid, not the last person opened."""
+        """Choosing People (sidebar, menu, Ctrl+2) means the grid, not the last person opened;
+        an album under the pages opens on the Albums page."""
+        album_id = self.sidebar.album_at_row(row)
+        if album_id is not None:
+            self.show_album(album_id)
+            return
+        if 0 <= row < len(PAGES) and PAGES[row] == "Albums":
+            self.albums.show_albums()
         if 0 <= row < len(PAGES) and PAGES[row] == "People":
             self.people_stack.setCurrentWidget(self.people)
         self._page_chosen(row)
 
     def _page_chosen(self, row: int) -> None:
-        if row < 0:
+        if not 0 <= row < len(PAGES):
             return
         name = PAGES[row]
         if not self._has_photos and name in ("Photos", "People"):
@@ -317,6 +333,8 @@ class MainWindow(QMainWindow):
             target = self.review.currentWidget()
         elif name == "Places":
             target = self.places.view
+        elif name == "Albums":
+            target = self.albums.currentWidget().focusWidget() or self.albums.view
         else:
             target = self.folders.folders
         target.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -331,6 +349,22 @@ class MainWindow(QMainWindow):
         """A place's photos, by day, on the Photos page."""
         self.show_page("Photos")
         self.photos.show_place(place, name)
+
+    def show_album(self, album_id: int) -> None:
+        self.sidebar.blockSignals(True)
+        self.sidebar.setCurrentRow(PAGES.index("Albums"))
+        self.sidebar.blockSignals(False)
+        self._page_chosen(PAGES.index("Albums"))
+        self.albums.show_album(album_id)
+
+    def _dropped_on_album(self, album_id: int, photo_ids: list[int]) -> None:
+        self.backend.organize(lambda o: o.add(album_id, photo_ids))
+
+    def export_photos(self, photo_ids: list[int]) -> None:
+        from album.ui.export_dialog import ExportDialog
+
+        if photo_ids:
+            ExportDialog(self.backend, photo_ids, self).open()
 
     def show_unsorted(self) -> None:
         self.show_page("People")
@@ -383,6 +417,8 @@ class MainWindow(QMainWindow):
             self.folders.reload()
         elif name == "Places":
             self.places.reload()
+        elif name == "Albums":
+            self.albums.reload()
 
     def _check_empty(self) -> None:
         def count(library: Library) -> int:

@@ -12,13 +12,21 @@ never enabled, so nothing selects, opens or acts on one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import fields, replace
 from itertools import compress, count
 from operator import attrgetter, itemgetter, ne
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 
 from album.store.queries import PersonSummary, PhotoSummary
 from album.terminal import counted
@@ -29,6 +37,8 @@ SubtitleRole = Qt.ItemDataRole.UserRole + 2
 BadgeRole = Qt.ItemDataRole.UserRole + 3  # a mark in the tile's corner ("suggested", "3 to review")
 NameRole = Qt.ItemDataRole.UserRole + 4
 MutedRole = Qt.ItemDataRole.UserRole + 5  # drawn dimmed (hidden people)
+RatingRole = Qt.ItemDataRole.UserRole + 6  # a photo's (stars, heart), drawn on its tile
+PHOTO_IDS_MIME = "application/x-album-photo-ids"  # photos dragged onto an album: JSON ids
 
 Row = TypeVar("Row")
 Index = QModelIndex | QPersistentModelIndex
@@ -299,9 +309,37 @@ class PhotosModel(RowsModel[PhotoSummary]):
             return self.captions.get(photo.id, "")
         if role == IdRole:
             return photo.id
+        if role == RatingRole:
+            return (photo.rating, photo.favourite)
         if role == Qt.ItemDataRole.ToolTipRole:
             return photo.path + (f"\n{photo.taken_at.replace('T', ' ')}" if photo.taken_at else "")
         return None
+
+    def mimeData(self, indexes: Sequence[Index]) -> QMimeData:
+        """Dragged photos carry their ids, for an album in the sidebar."""
+        mime = QMimeData()
+        ids = list(dict.fromkeys(self.id_at(i) for i in indexes if i.isValid()))
+        mime.setData(PHOTO_IDS_MIME, json.dumps(ids).encode())
+        return mime
+
+    def mimeTypes(self) -> list[str]:
+        return [PHOTO_IDS_MIME]
+
+    def set_rating(self, photo_ids: set[int], rating: int | None, favourite: bool | None) -> None:
+        """Show stars or a heart given at once, before the library is read again."""
+        changed = []
+        for photo_id in photo_ids:
+            row = self._row_of.get(photo_id)
+            if row is None:
+                continue
+            photo = self.rows[row]
+            self.rows[row] = photo._replace(
+                rating=photo.rating if rating is None else rating,
+                favourite=photo.favourite if favourite is None else favourite,
+            )
+            changed.append(row)
+        if changed:
+            self.dataChanged.emit(self.index(min(changed)), self.index(max(changed)), [RatingRole])
 
 
 class Headed(RowsModel[Any]):

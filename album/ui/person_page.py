@@ -45,6 +45,7 @@ from album.ui.models import (
     heading_id,
 )
 from album.ui.name_dialog import ask_name
+from album.ui.photo_actions import PhotoActions
 from album.ui.thumbnails import Thumbnails, VisibleTiles
 from album.ui.tiles import SteadyGrid, TileDelegate, grid_view, set_headed
 
@@ -123,6 +124,7 @@ class PersonPage(QWidget):
         SteadyGrid(self.photo_view, self.photos)
         self.photo_view.setEditTriggers(self.photo_view.EditTrigger.NoEditTriggers)
         self.photo_view.doubleClicked.connect(self._open_photo)
+        self.photo_actions = PhotoActions(self.photo_view, self.photos, backend)
 
         back = QPushButton("‹ People")
         back.setFlat(True)

@@ -32,6 +32,7 @@ from album.store.timeline import DayKey, DayNotes, day_notes
 from album.timeline import Day, days_of
 from album.ui.backend import Backend
 from album.ui.models import PhotosModel
+from album.ui.photo_actions import PhotoActions
 from album.ui.scrubber import Scrubber
 from album.ui.thumbnails import Thumbnails, VisibleTiles
 from album.ui.tiles import SteadyGrid, TileDelegate
@@ -59,7 +60,7 @@ def completions(library: Library) -> list[str]:
     """What the search box offers while typing: names, places, months."""
     found = places(library.conn)
     where = dict.fromkeys([*(p.city for p in found if p.city), *(p.country for p in found)])
-    return [*queries.person_names(library.conn), *where, *MONTH_NAMES]
+    return [*queries.person_names(library.conn), *where, *MONTH_NAMES, "★4+", "favourites"]
 
 
 class PhotosView(QWidget):
@@ -78,8 +79,9 @@ class PhotosView(QWidget):
         self.scrubber = Scrubber(self.view, self)
         self.view.activated.connect(self._open)
         self.view.doubleClicked.connect(self._open)
+        self.actions = PhotoActions(self.view, self.model, backend)
         self.who = QLineEdit(
-            placeholderText="Search people, places, dates: Ada, Kyoto, summer 2019",
+            placeholderText="Search people, places, dates, ★4+: Ada, Kyoto, summer 2019",
             clearButtonEnabled=True,
         )
         self.completer = NamesCompleter([], self.who)

@@ -29,6 +29,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QColor,
+    QDrag,
     QFont,
     QHelpEvent,
     QMouseEvent,
@@ -42,6 +43,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QStyle,
     QStyleOptionViewItem,
     QToolTip,
@@ -83,6 +85,7 @@ class TimelineView(QAbstractItemView):
         self._columns = 1
         self._cell_width = delegate.base_width() + SPACING
         self._hover = QPersistentModelIndex()
+        self._press: QPoint | None = None  # where a press on a chosen photo began
         self._expected: tuple[list[PhotoSummary], list[Day]] = ([], [])
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -515,14 +518,42 @@ class TimelineView(QAbstractItemView):
 
     # -- the pointer ------------------------------------------------------------------------
 
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        point = event.position().toPoint()
+        pressed = self.indexAt(point)
+        # Pressed on a photo already chosen: a move may drag the chosen photos to an album.
+        was_selected = pressed.isValid() and self.selectionModel().isSelected(pressed)
+        self._press = point if was_selected else None
+        super().mousePressEvent(event)
+
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        hover = self.indexAt(event.position().toPoint())
+        point = event.position().toPoint()
+        if (
+            self._press is not None
+            and event.buttons() & Qt.MouseButton.LeftButton
+            and (point - self._press).manhattanLength() >= QApplication.startDragDistance()
+        ):
+            self._press = None
+            self._drag()
+            return
+        hover = self.indexAt(point)
         if QPersistentModelIndex(hover) != self._hover:
             for index in (self._hover, hover):
                 if index.isValid():
                     self.viewport().update(self.visualRect(index))
             self._hover = QPersistentModelIndex(hover)
         super().mouseMoveEvent(event)
+
+    def _drag(self) -> None:
+        chosen = self.selectionModel().selectedIndexes()
+        if not chosen:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(self.photos_model().mimeData(chosen))
+        picture = self.photos_model().data(chosen[0], Qt.ItemDataRole.DecorationRole)
+        if isinstance(picture, QPixmap) and not picture.isNull():
+            drag.setPixmap(picture.scaled(96, 96, Qt.AspectRatioMode.KeepAspectRatio))
+        drag.exec(Qt.DropAction.CopyAction)
 
     def leaveEvent(self, event: QEvent) -> None:
         if self._hover.isValid():
