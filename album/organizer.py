@@ -15,7 +15,7 @@ from album.store import albums as rows
 from album.store import edits, ratings
 from album.store.library import Library
 from album.store.queries import PhotoSummary
-from album.store.search import named_people, parse, search_photos
+from album.store.search import count_photos, named_people, parse, search_photos
 
 # Edit kinds this module logs: undoing one needs no matching of faces afterwards.
 KINDS = frozenset({"album", "rating"})
@@ -46,13 +46,19 @@ class Organizer:
     # -- reading -----------------------------------------------------------------------------
 
     def albums(self) -> list[rows.AlbumRow]:
-        """The sidebar's albums; a smart album's count is its search's, read now."""
-        found = rows.albums(self.library.conn)
+        """The sidebar's albums; a smart album's count is its search's, counted now."""
+        people = named_people(self.library.conn)
         return [
-            rows.AlbumRow(a.id, a.name, a.search, a.cover_photo_id, len(self._searched(a)))
+            rows.AlbumRow(
+                a.id,
+                a.name,
+                a.search,
+                a.cover_photo_id,
+                count_photos(self.library, parse(a.search or "", people)),
+            )
             if a.smart
             else a
-            for a in found
+            for a in rows.albums(self.library.conn)
         ]
 
     def album_named(self, name: str) -> rows.AlbumRow:

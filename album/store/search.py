@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from album.people.ages import MONTH_NAMES
 from album.store.library import Library
 from album.store.queries import PhotoSummary
-from album.store.timeline import timeline_where
+from album.store.timeline import count_where, timeline_where
 
 SEASONS = {
     "spring": (3, 4, 5),
@@ -150,6 +150,21 @@ def search_photos(
 ) -> list[PhotoSummary]:
     """The photos that match every part of `search` (and were taken at `place`), newest
     first."""
+    clauses = _clauses(library, search)
+    if clauses is None:
+        return []
+    return timeline_where(library.conn, search.people, *clauses, limit, place)
+
+
+def count_photos(library: Library, search: Search) -> int:
+    """How many photos `search_photos` would find, without reading them."""
+    clauses = _clauses(library, search)
+    return 0 if clauses is None else count_where(library.conn, search.people, *clauses)
+
+
+def _clauses(library: Library, search: Search) -> tuple[list[str], list[object]] | None:
+    """The WHERE clauses (on `ph`) and their values for `search`; None when its words are
+    found nowhere (nothing can match)."""
     where: list[str] = []
     values: list[object] = []
     if search.years:  # ranges of the indexed moment, not a look at every photo's
@@ -168,11 +183,11 @@ def search_photos(
     if search.words:
         ids = _matching(library, search.words)
         if not ids:
-            return []
+            return None
         # One JSON parameter: a temporary table filled row by row took 0.19 s for 8,500.
         where.append("ph.id IN (SELECT value FROM json_each(?))")
         values.append(json.dumps(sorted(ids)))
-    return timeline_where(library.conn, search.people, where, values, limit, place)
+    return where, values
 
 
 def _matching(library: Library, words: list[str]) -> set[int]:

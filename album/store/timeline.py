@@ -63,7 +63,39 @@ def timeline_where(
 ) -> list[PhotoSummary]:
     """Photos newest first that have every one of `person_ids`, were taken at `place` and
     meet every clause of `where` (on `ph`, with `values` for their parameters)."""
-    where = ["ph.status = 'done'", *where]
+    clause, values = _filtered(person_ids, where, values, place)
+    # Every photo: the newest-first index walk. A few (a person's, a city's): their own index.
+    hint = "INDEXED BY photos_moment" if clause == _ANALYSED else ""
+    rows = conn.execute(
+        f"SELECT {PHOTO_COLUMNS} FROM photos ph {hint} WHERE {clause} {_NEWEST_FIRST} LIMIT ?",
+        [*values, limit],
+    )
+    return [photo_from_row(row) for row in rows]
+
+
+def count_where(
+    conn: sqlite3.Connection,
+    person_ids: list[int],
+    where: list[str],
+    values: list[object],
+    place: tuple[str, str, str] | None = None,
+) -> int:
+    """How many photos `timeline_where` would list: a smart album's count in the sidebar
+    without 13,000 rows read to count them (0.13 s at 100,000 photos)."""
+    clause, values = _filtered(person_ids, where, values, place)
+    return int(conn.execute(f"SELECT count(*) FROM photos ph WHERE {clause}", values).fetchone()[0])
+
+
+_ANALYSED = "ph.status = 'done'"
+
+
+def _filtered(
+    person_ids: list[int],
+    where: list[str],
+    values: list[object],
+    place: tuple[str, str, str] | None,
+) -> tuple[str, list[object]]:
+    where = [_ANALYSED, *where]
     values = list(values)
     if place is not None:
         clause, place_values = place_filter(place)
@@ -77,14 +109,7 @@ def timeline_where(
             "HAVING count(DISTINCT f.person_id) = ?)"
         )
         values += [*unique, len(unique)]
-    # Every photo: the newest-first index walk. A few (a person's, a city's): their own index.
-    hint = "INDEXED BY photos_moment" if len(where) == 1 else ""
-    rows = conn.execute(
-        f"SELECT {PHOTO_COLUMNS} FROM photos ph {hint} WHERE {' AND '.join(where)} "
-        f"{_NEWEST_FIRST} LIMIT ?",
-        [*values, limit],
-    )
-    return [photo_from_row(row) for row in rows]
+    return " AND ".join(where), values
 
 
 def day_notes(conn: sqlite3.Connection) -> dict[DayKey, DayNotes]:
