@@ -52,8 +52,10 @@ class Scrubber(QWidget):
         bar = self.view.verticalScrollBar()
         band = QColor(palette.color(QPalette.ColorRole.Highlight))
         band.setAlpha(60)
-        top = round(bar.value() * scale)
-        painter.fillRect(QRect(0, top, self.width(), max(3, round(bar.pageStep() * scale))), band)
+        if bar.maximum() > 0:  # a page that fits whole has no place to show: no band over all
+            top = round(bar.value() * scale)
+            height = max(3, round(bar.pageStep() * scale))
+            painter.fillRect(QRect(0, top, self.width(), height), band)
         text = QColor(palette.color(QPalette.ColorRole.Text))
         text.setAlpha(170)
         painter.setPen(text)
