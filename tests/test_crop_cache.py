@@ -198,8 +198,8 @@ def test_a_version_3_library_moves_its_crops_out_and_keeps_every_name(named, tmp
     source.execute("VACUUM INTO ?", (str(old),))
     source.close()
     # v3 is v4 plus the crops table, v5 adds the faces' sharpness, v6 the people's
-    # birthdays, v7 the faces' crowding, v8 the photos' places, v9 their moments and v10
-    # albums and ratings: put the
+    # birthdays, v7 the faces' crowding, v8 the photos' places, v9 their moments, v10
+    # albums and ratings and v11 their perceptual hashes: put the
     # table back and the columns away (v3 had none: NULL after the upgrade), with 40 KB
     # crops as a v3 scan's were 160 px JPEGs (and padded so the size change shows).
     with sqlite3.connect(old) as conn:
@@ -215,7 +215,7 @@ def test_a_version_3_library_moves_its_crops_out_and_keeps_every_name(named, tmp
             conn.execute(f"DROP INDEX {index}")
         conn.execute("DROP TABLE album_photos")
         conn.execute("DROP TABLE albums")
-        for column in ("rating", "favourite", "rated"):
+        for column in ("rating", "favourite", "rated", "phash"):
             conn.execute(f"ALTER TABLE photos DROP COLUMN {column}")
         for column in ("latitude", "longitude", "city", "region", "country"):
             conn.execute(f"ALTER TABLE photos DROP COLUMN {column}")

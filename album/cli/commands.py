@@ -7,6 +7,7 @@ import argparse
 from album.cli import (
     check_command,
     desktop_commands,
+    duplicates_command,
     export_command,
     library_commands,
     metadata_command,
@@ -24,6 +25,7 @@ _MODULES = (
     metadata_command,
     desktop_commands,
     check_command,
+    duplicates_command,
 )
 
 

@@ -51,7 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--detect-size", type=_positive, metavar="PX", help="long side detection runs at"
     )
     parser.add_argument(
-        "--reanalyze", action="store_true", help="re-analyze photos scanned with other settings"
+        "--reanalyze",
+        action="store_true",
+        help="re-analyze photos scanned with other settings or before near copies were looked for",
     )
     parser.add_argument(
         "--retry-failed", action="store_true", help="try photos that failed before again"

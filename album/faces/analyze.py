@@ -43,6 +43,7 @@ import numpy as np
 from PIL import Image
 
 from album.config import COARSE_SIDE, Settings
+from album.duplicates import perceptual_hash
 from album.faces.engine import HOG_WINDOW, Detection, FaceEngine, engine_for
 from album.faces.quality import recognisable, sharpness
 from album.imaging import Photo, PhotoError, open_photo, oriented_size, read_file, square_crop
@@ -124,6 +125,9 @@ class PhotoAnalysis:
     names: ImportedNames | None = None  # names the photo's files gave its faces
     file_names: FileNames | None = None  # read with the file; turned into `names`
     names_state: str | None = None
+    # album.duplicates.perceptual_hash of the upright picture decoded for detection: near
+    # copies are found by it. None when the photo could not be decoded.
+    phash: int | None = None
     # Worker seconds spent per stage (STAGES), for the scan's summary and the benchmark.
     stages: dict[str, float] = field(default_factory=dict)
 
@@ -315,6 +319,8 @@ def _analyze_planned(engine: FaceEngine, path: str | Path, settings: Settings) -
         first = pictures.at_least(coarse)
         result.width, result.height, result.taken_at = first.width, first.height, first.taken_at
         result.place = first.place
+        # Hashed from the picture the first pass decodes anyway: no decode of its own.
+        result.phash = perceptual_hash(first.image)
         found = _search(engine, pictures, coarse, settings, clock)
         _encode(engine, pictures, found, settings, result)
         _name_faces(
@@ -636,6 +642,7 @@ def _read(path: Path, result: PhotoAnalysis, settings: Settings) -> Photo:
     photo = open_photo(path, data, min_side=needed, max_pixels=settings.max_pixels)
     result.width, result.height, result.taken_at = photo.width, photo.height, photo.taken_at
     result.place = photo.place
+    result.phash = perceptual_hash(photo.image)
     return photo
 
 

@@ -83,6 +83,7 @@ def make_plan(
         elif not same_file or (
             (photo.status == "error" and retry_failed)
             or (reanalyze and photo.fingerprint != fingerprint)
+            or (reanalyze and photo.unhashed)
             or (reanalyze and photo.status == "error")
             or names_changed(photo)
         ):

@@ -97,7 +97,7 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
             "content_hash = ?, width = ?, height = ?, taken_at = ?, latitude = ?, longitude = ?, "
             # named again from the coordinates just read (album.scan.place_names)
             "city = NULL, region = NULL, country = NULL, fingerprint = ?, "
-            "detector = ?, analyzed_at = ?, missing = 0 WHERE id = ?",
+            "detector = ?, analyzed_at = ?, missing = 0, phash = ? WHERE id = ?",
             (
                 analysis.size,
                 analysis.mtime_ns,
@@ -109,6 +109,7 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
                 analysis.fingerprint,
                 analysis.detector,
                 now,
+                analysis.phash,
                 photo_id,
             ),
         )

@@ -26,6 +26,8 @@ class KnownPhoto:
     missing: bool
     content_hash: str | None
     fingerprint: str | None
+    # Analysed before album looked for near copies (schema v11): --reanalyze hashes it.
+    unhashed: bool = False
 
 
 def db_path(path: str) -> str:
@@ -41,13 +43,24 @@ def fs_path(text: str, raw: bytes | None) -> str:
     return os.fsdecode(raw) if raw is not None else text
 
 
-_COLUMNS = "id, path, raw_path, size, mtime_ns, status, missing, content_hash, fingerprint"
+_COLUMNS = (
+    "id, path, raw_path, size, mtime_ns, status, missing, content_hash, fingerprint, "
+    "status = 'done' AND phash IS NULL"
+)
 
 
 def _known(row: tuple) -> KnownPhoto:
-    pid, text, raw, size, mtime, status, missing, digest, fingerprint = row
+    pid, text, raw, size, mtime, status, missing, digest, fingerprint, unhashed = row
     return KnownPhoto(
-        pid, fs_path(text, raw), size, mtime, status, bool(missing), digest, fingerprint
+        pid,
+        fs_path(text, raw),
+        size,
+        mtime,
+        status,
+        bool(missing),
+        digest,
+        fingerprint,
+        bool(unhashed),
     )
 
 

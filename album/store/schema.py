@@ -277,6 +277,14 @@ CREATE TABLE album_photos (
 CREATE INDEX album_photos_photo ON album_photos(photo_id);
 """
 
+# v11: each photo's perceptual hash (album.duplicates.perceptual_hash, a signed 64-bit
+# integer), so `album duplicates` finds near copies: the same picture resized, recompressed or
+# lightly edited, a burst's next frame. Derived: NULL until the photo is analysed with this
+# version (and for photos that failed); exact copies need none, their content hashes match.
+SCHEMA_V11 = """
+ALTER TABLE photos ADD COLUMN phash INTEGER;
+"""
+
 MIGRATIONS: list[str] = [
     SCHEMA_V1,
     SCHEMA_V2,
@@ -288,5 +296,6 @@ MIGRATIONS: list[str] = [
     SCHEMA_V8,
     SCHEMA_V9,
     SCHEMA_V10,
+    SCHEMA_V11,
 ]
 LATEST_VERSION = len(MIGRATIONS)
