@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from album.interop.background import queue_photos
 from album.store import albums as rows
-from album.store import edits, ratings
+from album.store import edits, queries, ratings
 from album.store.library import Library
 from album.store.queries import PhotoSummary
 from album.store.search import count_photos, named_people, parse, search_photos
@@ -83,16 +83,22 @@ class Organizer:
     def cover(self, album_id: int) -> PhotoSummary | None:
         """The photo the user chose, else the album's first."""
         album = rows.album(self.library.conn, album_id)
-        shown = self.photos(album_id)
-        if album is None or not shown:
+        if album is None:
             return None
-        return next((p for p in shown if p.id == album.cover_photo_id), shown[0])
+        if album.cover_photo_id is not None:
+            chosen = queries.photo(self.library.conn, album.cover_photo_id)
+            if chosen is not None:
+                return chosen
+        # A smart album's first photo only: the sidebar asks for every album's cover, and
+        # reading a whole search to keep its first photo cost each a full search.
+        first = self._searched(album, limit=1) if album.smart else self.photos(album_id)[:1]
+        return first[0] if first else None
 
-    def _searched(self, album: rows.AlbumRow) -> list[PhotoSummary]:
+    def _searched(self, album: rows.AlbumRow, limit: int = -1) -> list[PhotoSummary]:
         search = parse(album.search or "", named_people(self.library.conn))
         if search.empty:
             return []
-        return search_photos(self.library, search)
+        return search_photos(self.library, search, limit)
 
     # -- albums ------------------------------------------------------------------------------
 

@@ -12,8 +12,8 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-from album.store.people import ids_in
 from album.store.queries import PHOTO_COLUMNS, PhotoSummary, photo_from_row
+from album.store.sql import ids_in
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from album.store import albums, ratings
-from album.store.people import ids_in
+from album.store.sql import chunks, ids_in
 
 Snapshot = dict[str, dict[str, Any]]
 
@@ -43,7 +43,7 @@ def snapshot(
     faces: dict[str, Any] = {}
     rejected: dict[str, list[int]] = {str(f): [] for f in face_ids}
     people: dict[str, Any] = {str(p): None for p in person_ids}
-    for chunk in _chunks(face_ids):
+    for chunk in chunks(face_ids):
         for row in conn.execute(
             "SELECT id, person_id, label_source, confidence, removed FROM faces "
             f"WHERE id IN {ids_in(chunk)}",
@@ -54,7 +54,7 @@ def snapshot(
             f"SELECT face_id, person_id FROM rejections WHERE face_id IN {ids_in(chunk)}", chunk
         ):
             rejected[str(face_id)].append(person_id)
-    for chunk in _chunks(person_ids):
+    for chunk in chunks(person_ids):
         for row in conn.execute(
             f"SELECT id, name, hidden, cover_face_id, created_at, birthday FROM people "
             f"WHERE id IN {ids_in(chunk)}",
@@ -88,7 +88,7 @@ def restore(conn: sqlite3.Connection, state: Snapshot) -> None:
         )
     faces = state["faces"]
     ids = [int(f) for f in faces]
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         conn.execute(
             "UPDATE faces SET person_id = NULL, label_source = NULL, confidence = NULL "
             f"WHERE id IN {ids_in(chunk)}",
@@ -212,8 +212,3 @@ def _mentions(state: Snapshot, face_ids: set[int], person_id: int) -> bool:
     if any(row[0] == person_id for row in state["faces"].values()):
         return True
     return any(person_id in rejected for rejected in state["rejections"].values())
-
-
-def _chunks(values: list[int], size: int = 500) -> Iterable[list[int]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]

@@ -15,6 +15,7 @@ import numpy as np
 
 from album.faces.quality import SHARP_ENOUGH
 from album.store.faces import blob_embedding
+from album.store.sql import chunks, ids_in
 
 
 @dataclass(frozen=True)
@@ -202,9 +203,7 @@ def erase_person(conn: sqlite3.Connection, person_id: int) -> set[int]:
     stay as removed tombstones, so a rescan does not bring them back). Their crops are in the
     cache beside the library: the caller deletes them there (`CropCache.forget`)."""
     faces = {f.id for f in faces_of_person(conn, person_id)}
-    ordered = sorted(faces)
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
+    for chunk in chunks(sorted(faces)):
         conn.execute(
             "UPDATE faces SET person_id = NULL, label_source = NULL, confidence = NULL, "
             f"embedding = NULL, removed = 1 WHERE id IN {ids_in(chunk)}",
@@ -219,10 +218,8 @@ def label_states(
     conn: sqlite3.Connection, face_ids: Iterable[int]
 ) -> dict[int, tuple[int | None, str | None, int]]:
     """face id -> (person, label source, removed), to see what changed since a read."""
-    ordered = sorted(face_ids)
     out = {}
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
+    for chunk in chunks(sorted(face_ids)):
         for r in conn.execute(
             f"SELECT id, person_id, label_source, removed FROM faces WHERE id IN {ids_in(chunk)}",
             chunk,
@@ -375,8 +372,3 @@ def set_crowding(conn: sqlite3.Connection, crowding: dict[int, float]) -> None:
 
 def named_people(conn: sqlite3.Connection) -> dict[int, str]:
     return {r[0]: r[1] for r in conn.execute("SELECT id, name FROM people WHERE name IS NOT NULL")}
-
-
-def ids_in(values: Iterable[int]) -> str:
-    """`(?, ?, ?)` for an IN clause of that many values."""
-    return "(" + ", ".join("?" for _ in values) + ")"

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from album.store.people import ids_in
+from album.store.sql import ids_in
 from album.store.photos import fs_path
 
 

@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 
-_CHUNK = 500
-
-
-def ids_in(values: list[int]) -> str:
-    # Not album.store.people's: that module imports the scan's writer, which imports this.
-    return "(" + ", ".join("?" * len(values)) + ")"
+from album.store.sql import chunks, ids_in
 
 
 def set_rating(conn: sqlite3.Connection, photo_ids: list[int], rating: int) -> None:
-    for chunk in _chunks(photo_ids):
+    for chunk in chunks(photo_ids):
         conn.execute(
             f"UPDATE photos SET rating = ?, rated = 'user' WHERE id IN {ids_in(chunk)}",
             [rating, *chunk],
@@ -27,7 +22,7 @@ def set_rating(conn: sqlite3.Connection, photo_ids: list[int], rating: int) -> N
 
 
 def set_favourite(conn: sqlite3.Connection, photo_ids: list[int], favourite: bool) -> None:
-    for chunk in _chunks(photo_ids):
+    for chunk in chunks(photo_ids):
         conn.execute(
             f"UPDATE photos SET favourite = ? WHERE id IN {ids_in(chunk)}",
             [int(favourite), *chunk],
@@ -46,7 +41,7 @@ def apply_file_rating(conn: sqlite3.Connection, photo_id: int, rating: int | Non
 def ratings(conn: sqlite3.Connection, photo_ids: list[int]) -> dict[int, tuple[int, bool]]:
     """Each photo's stars (0 where none) and heart."""
     found: dict[int, tuple[int, bool]] = {}
-    for chunk in _chunks(sorted(set(photo_ids))):
+    for chunk in chunks(sorted(set(photo_ids))):
         for pid, rating, favourite in conn.execute(
             f"SELECT id, coalesce(rating, 0), favourite FROM photos WHERE id IN {ids_in(chunk)}",
             chunk,
@@ -58,7 +53,7 @@ def ratings(conn: sqlite3.Connection, photo_ids: list[int]) -> dict[int, tuple[i
 def snapshot(conn: sqlite3.Connection, photo_ids: list[int]) -> dict[str, list[object]]:
     """[rating, favourite, rated] of each photo, for the edit log."""
     state: dict[str, list[object]] = {}
-    for chunk in _chunks(sorted(set(photo_ids))):
+    for chunk in chunks(sorted(set(photo_ids))):
         for pid, *row in conn.execute(
             f"SELECT id, rating, favourite, rated FROM photos WHERE id IN {ids_in(chunk)}", chunk
         ):
@@ -71,7 +66,3 @@ def restore(conn: sqlite3.Connection, state: dict[str, list[object]]) -> None:
         "UPDATE photos SET rating = ?, favourite = ?, rated = ? WHERE id = ?",
         [(*row, int(pid)) for pid, row in state.items()],
     )
-
-
-def _chunks(values: list[int]) -> list[list[int]]:
-    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]

@@ -13,9 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from album.geocode import PlaceName
-from album.store.people import ids_in
 from album.store.places import place_filter
 from album.store.queries import PHOTO_COLUMNS, PhotoSummary, photo_from_row
+from album.store.sql import ids_in
 
 # `photos.moment` (schema v9) is kept by triggers and indexed: newest first is a walk of the
 # index, ties by id, with no sort.

@@ -68,8 +68,8 @@ class PhotoActions(QObject):
         ids = self.chosen()
         if not ids:
             return
-        rows = {p.id: p for p in self.model.rows if p.id in set(ids)}
-        heart = not all(rows[i].favourite for i in ids if i in rows)
+        shown = [self.model.index_of(i) for i in ids]
+        heart = not all(self.model.rows[i.row()].favourite for i in shown if i.isValid())
         self.model.set_rating(set(ids), None, heart)
         self.backend.organize(lambda o: o.favourite(ids, heart))
 
