@@ -66,6 +66,9 @@ RAW_SUFFIXES = frozenset(
         ".iiq",
     ]
 )
+# Videos are rows of the library like photos (album.video): a poster frame stands for them in
+# every grid, and their faces come from a few frames spread over their length.
+VIDEO_SUFFIXES = frozenset([".mp4", ".mov", ".m4v", ".3gp", ".avi", ".mkv", ".webm"])
 _TRANSPOSE_SWAPS_SIDES = frozenset({5, 6, 7, 8})
 _TRANSPOSES = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -106,6 +109,15 @@ class Photo:
 def is_photo(path: Path) -> bool:
     suffix = path.suffix.lower()
     return suffix in PHOTO_SUFFIXES or suffix in RAW_SUFFIXES
+
+
+def is_video(path: Path | str) -> bool:
+    return Path(path).suffix.lower() in VIDEO_SUFFIXES
+
+
+def is_media(path: Path) -> bool:
+    """What a scan takes in: photos and videos."""
+    return is_photo(path) or is_video(path)
 
 
 def _register_heif() -> None:
@@ -237,6 +249,13 @@ def open_photo(
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix in VIDEO_SUFFIXES:
+        # A video's picture is its poster frame, so every grid, crop and export that opens a
+        # photo shows a video without knowing about one. Imported here: decoding a video
+        # needs PyAV, which no photo should pay for.
+        from album import video
+
+        return video.poster(path, min_side=min_side)
     if data is None:
         data, _ = read_file(path)
     if not data:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from album.imaging import RAW_SUFFIXES, PhotoError, open_photo, photo_orientation
+from album.imaging import RAW_SUFFIXES, PhotoError, is_video, open_photo, photo_orientation
 from album.interop.gps_strip import GPS_IFD, GpsUnremovable, jpeg_without_gps
 from album.interop.jpeg_xmp import JPEG_SUFFIXES
 from album.interop.xmp_write import NamedFace, merge_packet
@@ -319,6 +319,12 @@ def _content(row: ExportRow, options: ExportOptions) -> _Content:
     if not source.is_file():
         raise _Skip("the original is missing (offline, moved or deleted)")
     regions = options.sidecars and bool(row.names)
+    if is_video(source):
+        # album does not re-encode videos: one goes out as it is, at its own size. Nor can it
+        # take a video's place out, so with --strip-gps it stays home rather than leak it.
+        if options.strip_gps:
+            raise _Skip("videos cannot be exported without their place (album does not edit them)")
+        return _Content(source.name, source, None, 1, None)
     if options.long_side is not None:
         return _rendered(source, options.long_side, options.strip_gps, RESIZED_QUALITY)
     if options.strip_gps:

@@ -199,7 +199,7 @@ def test_a_version_3_library_moves_its_crops_out_and_keeps_every_name(named, tmp
     source.close()
     # v3 is v4 plus the crops table, v5 adds the faces' sharpness, v6 the people's
     # birthdays, v7 the faces' crowding, v8 the photos' places, v9 their moments, v10
-    # albums and ratings and v11 their perceptual hashes: put the
+    # albums and ratings, v11 their perceptual hashes and v12 videos: put the
     # table back and the columns away (v3 had none: NULL after the upgrade), with 40 KB
     # crops as a v3 scan's were 160 px JPEGs (and padded so the size change shows).
     with sqlite3.connect(old) as conn:
@@ -219,7 +219,11 @@ def test_a_version_3_library_moves_its_crops_out_and_keeps_every_name(named, tmp
             conn.execute(f"ALTER TABLE photos DROP COLUMN {column}")
         for column in ("latitude", "longitude", "city", "region", "country"):
             conn.execute(f"ALTER TABLE photos DROP COLUMN {column}")
-        before_faces = [(*row[:-2], None, None) for row in before_faces]
+        # v12: videos (their kind and length, the frame of a video's face)
+        for column in ("kind", "duration"):
+            conn.execute(f"ALTER TABLE photos DROP COLUMN {column}")
+        conn.execute("ALTER TABLE faces DROP COLUMN frame_ms")
+        before_faces = [(*row[:-3], None, None, None) for row in before_faces]
         conn.execute(
             "CREATE TABLE face_crops (face_id INTEGER PRIMARY KEY REFERENCES faces(id) "
             "ON DELETE CASCADE, crop BLOB NOT NULL)"

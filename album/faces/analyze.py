@@ -46,7 +46,15 @@ from album.config import COARSE_SIDE, Settings
 from album.duplicates import perceptual_hash
 from album.faces.engine import HOG_WINDOW, Detection, FaceEngine, engine_for
 from album.faces.quality import recognisable, sharpness
-from album.imaging import Photo, PhotoError, open_photo, oriented_size, read_file, square_crop
+from album.imaging import (
+    Photo,
+    PhotoError,
+    is_video,
+    open_photo,
+    oriented_size,
+    read_file,
+    square_crop,
+)
 from album.interop.file_names import FileNames
 from album.interop.name_faces import ImportedNames, name_faces, read_names
 
@@ -96,6 +104,7 @@ class FaceFound:
     crop: bytes
     manual: bool = False  # not detected: a region someone drew (here or in another program)
     sharpness: float | None = None  # album.faces.quality: None when not measured
+    frame_ms: int | None = None  # a video's face: the frame its box is in (album.video)
 
     @property
     def side(self) -> int:
@@ -130,6 +139,7 @@ class PhotoAnalysis:
     phash: int | None = None
     # Worker seconds spent per stage (STAGES), for the scan's summary and the benchmark.
     stages: dict[str, float] = field(default_factory=dict)
+    duration: float | None = None  # a video's length in seconds; None for a photo
 
     @property
     def ok(self) -> bool:
@@ -159,8 +169,18 @@ def analyze_photo(path: str | Path, settings: Settings) -> PhotoAnalysis:
 
 
 def analyze_photos(paths: list[str | Path], settings: Settings) -> list[PhotoAnalysis]:
-    """Analyze several photos; with the CNN detector their first detection pass is one batch."""
+    """Analyze several photos; with the CNN detector their first detection pass is one batch.
+    Videos among them are analysed by their frames (album.faces.video_faces)."""
     engine = engine_for(settings)
+    if any(is_video(path) for path in paths):
+        # Imported here: that module builds on this one's detection plan.
+        from album.faces.video_faces import analyze_video
+
+        photos = iter(analyze_photos([p for p in paths if not is_video(p)], settings))
+        return [
+            analyze_video(engine, path, settings) if is_video(path) else next(photos)
+            for path in paths
+        ]
     if engine.detector_name == "hog" and settings.detection_plan:
         return [_analyze_planned(engine, path, settings) for path in paths]
     return _analyze_batched(engine, paths, settings)
@@ -338,6 +358,38 @@ def _analyze_planned(engine: FaceEngine, path: str | Path, settings: Settings) -
         result.faces = []
     result.seconds = time.perf_counter() - started
     return result
+
+
+class _Decoded(_Pictures):
+    """A picture decoded already (a video's frame): every pass searches it, at any scale."""
+
+    def __init__(self, photo: Photo) -> None:
+        super().__init__(Path(), b"", photo.width, photo.height, 0)
+        self.decoded = [photo]
+
+    def at_least(self, scale: float) -> Photo:
+        return self.decoded[0]
+
+
+def faces_in_picture(
+    engine: FaceEngine, photo: Photo, settings: Settings, stages: dict[str, float]
+) -> list[FaceFound]:
+    """The faces of a picture decoded elsewhere (a video's frame), found and encoded as a
+    photo's are: the same plan, so a face in a video is seen as it would be in a photo."""
+    result = PhotoAnalysis(path="")
+    result.stages = stages
+    clock = _Stopwatch(stages)
+    if engine.detector_name == "hog" and settings.detection_plan:
+        pictures = _Decoded(photo)
+        found = _search(engine, pictures, coarse_scale(pictures.side, settings), settings, clock)
+        _encode(engine, pictures, found, settings, result)
+    else:
+        scale = detection_scale(photo.width, photo.height, settings)
+        detections = engine.detect_batch([_resized(photo, scale)])[0]
+        clock.lap("detect")
+        _finish(engine, settings, result, photo, scale, detections)
+    clock.lap("encode")
+    return result.faces
 
 
 def _search(

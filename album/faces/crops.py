@@ -4,14 +4,17 @@ Crops are derived data in a cache file the user may delete (`album.store.crop_ca
 backups leave them out and a library restored from one starts without any. When a view
 asks for a face's crop and the cache has none cut for that face's photo and box at the size
 asked for, it is cut from the upright photo at the stored box, exactly as the scan cut it,
-and kept. A forgotten or removed face never gets one back: only faces still shown are re-made.
+and kept (a video's face from the frame it was found in). A forgotten or removed face never
+gets one back: only faces still shown are re-made.
 """
 
 from __future__ import annotations
 
+from album import video
 from album.config import Settings
-from album.imaging import PhotoError, open_photo, square_crop
+from album.imaging import PhotoError, is_video, open_photo, square_crop
 from album.store import queries
+from album.store.faces import face_frame
 from album.store.library import Library
 
 
@@ -29,7 +32,11 @@ def face_crop(library: Library, face_id: int, crop_size: int | None = None) -> b
     if cached is not None:
         return cached
     try:
-        photo = open_photo(path, max_pixels=settings.max_pixels)
+        frame_ms = face_frame(library, face_id) if is_video(path) else None
+        if frame_ms is not None:  # a video's face: cut from the frame it was found in
+            photo = video.frame_at(path, frame_ms)
+        else:
+            photo = open_photo(path, max_pixels=settings.max_pixels)
     except (PhotoError, OSError):
         return None
     s = photo.scale

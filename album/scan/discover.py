@@ -1,4 +1,4 @@
-"""Find the photo files under the folders a user added, without ever stopping on a bad folder.
+"""Find the photos and videos under the folders a user added, never stopping on a bad folder.
 
 Symlink loops, unreadable folders and files that vanish between listing and stat are reported
 as problems and the walk goes on. Hidden files and folders (".thumbnails", macOS "._IMG.JPG"
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from album.imaging import is_photo
+from album.imaging import is_media
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,8 @@ class Problem:
 
 
 def walk(root: str | Path) -> Iterator[Found | Problem]:
-    """Every photo under `root` (a folder or a single photo), depth first, in name order."""
+    """Every photo and video under `root` (a folder or a single file), depth first, in name
+    order."""
     root = os.path.abspath(os.fspath(root))
     try:
         st = os.stat(root)
@@ -42,7 +43,7 @@ def walk(root: str | Path) -> Iterator[Found | Problem]:
         return
     if stat.S_ISDIR(st.st_mode):
         yield from _walk_dir(root, {(st.st_dev, st.st_ino)})
-    elif is_photo(Path(root)):
+    elif is_media(Path(root)):
         yield Found(root, st.st_size, st.st_mtime_ns)
 
 
@@ -78,7 +79,7 @@ def _walk_dir(folder: str, ancestors: set[tuple[int, int]]) -> Iterator[Found | 
                 continue
             yield from _walk_dir(entry.path, ancestors | {key})
             continue
-        if not is_photo(Path(entry.name)):
+        if not is_media(Path(entry.name)):
             continue
         try:
             st = entry.stat(follow_symlinks=True)

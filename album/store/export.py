@@ -32,7 +32,7 @@ def export(library: Library) -> dict[str, Any]:
     faces: dict[int, list[dict[str, Any]]] = {}
     for row in conn.execute(
         "SELECT id, photo_id, top, right, bottom, left, score, person_id, label_source, "
-        "confidence, manual FROM faces WHERE removed = 0 ORDER BY photo_id, left, top"
+        "confidence, manual, frame_ms FROM faces WHERE removed = 0 ORDER BY photo_id, left, top"
     ):
         person = people.get(row[7])
         faces.setdefault(row[1], []).append(
@@ -45,12 +45,14 @@ def export(library: Library) -> dict[str, Any]:
                 "label_source": row[8],
                 "confidence": row[9],
                 "manual": bool(row[10]),
+                "frame_ms": row[11],  # a video's face: the frame its box is in
             }
         )
     photos = []
     for row in conn.execute(
         "SELECT id, path, raw_path, status, error, missing, width, height, taken_at, "
-        "names_error, latitude, longitude, city, region, country FROM photos ORDER BY path"
+        "names_error, latitude, longitude, city, region, country, kind, duration "
+        "FROM photos ORDER BY path"
     ):
         photos.append(
             {
@@ -64,6 +66,8 @@ def export(library: Library) -> dict[str, Any]:
                 "names_error": row[9],
                 "place": [row[10], row[11]] if row[10] is not None else None,
                 "place_name": str(PlaceName(*row[12:15])) if row[14] else None,
+                "kind": row[15],  # 'photo' or 'video'
+                "duration": row[16],  # a video's length in seconds, else null
                 "faces": faces.get(row[0], []),
             }
         )

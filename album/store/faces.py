@@ -57,6 +57,12 @@ def crop_side(crop: bytes) -> int:
         return 0
 
 
+def face_frame(library: Library, face_id: int) -> int | None:
+    """The millisecond of a video's frame the face's box is in; None for a photo's face."""
+    row = library.conn.execute("SELECT frame_ms FROM faces WHERE id = ?", (face_id,)).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
 def add_manual_face(library: Library, photo_id: int, face: FaceFound) -> int:
     conn = library.conn
     top, right, bottom, left = face.box
@@ -97,7 +103,7 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
             "content_hash = ?, width = ?, height = ?, taken_at = ?, latitude = ?, longitude = ?, "
             # named again from the coordinates just read (album.scan.place_names)
             "city = NULL, region = NULL, country = NULL, fingerprint = ?, "
-            "detector = ?, analyzed_at = ?, missing = 0, phash = ? WHERE id = ?",
+            "detector = ?, analyzed_at = ?, missing = 0, phash = ?, duration = ? WHERE id = ?",
             (
                 analysis.size,
                 analysis.mtime_ns,
@@ -110,6 +116,7 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
                 analysis.detector,
                 now,
                 analysis.phash,
+                analysis.duration,
                 photo_id,
             ),
         )
@@ -144,7 +151,7 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
                 if not manual:
                     conn.execute(
                         "UPDATE faces SET top = ?, right = ?, bottom = ?, left = ?, score = ?, "
-                        "embedding = ?, sharpness = ? WHERE id = ?",
+                        "embedding = ?, sharpness = ?, frame_ms = ? WHERE id = ?",
                         (
                             top,
                             right,
@@ -153,6 +160,7 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
                             face.score,
                             None if forgotten else embedding_blob(face.embedding),
                             face.sharpness,
+                            face.frame_ms,
                             face_id,
                         ),
                     )
@@ -163,7 +171,7 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
                 continue
             cursor = conn.execute(
                 "INSERT INTO faces (photo_id, top, right, bottom, left, score, embedding, "
-                "manual, sharpness) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "manual, sharpness, frame_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     photo_id,
                     top,
@@ -174,6 +182,7 @@ def save_analysis(library: Library, photo_id: int, analysis: PhotoAnalysis) -> S
                     embedding_blob(face.embedding),
                     int(face.manual),
                     face.sharpness,
+                    face.frame_ms,
                 ),
             )
             face_id = int(cursor.lastrowid or 0)

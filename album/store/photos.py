@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from album.imaging import is_video
 from album.paths import display_path
 from album.store.library import Library
 
@@ -104,18 +105,23 @@ def roots(library: Library) -> list[str]:
     return [row[0] for row in library.conn.execute("SELECT path FROM roots ORDER BY path")]
 
 
+def kind_of(path: str) -> str:
+    """'video' or 'photo', by the file's name: known before (and without) decoding it."""
+    return "video" if is_video(path) else "photo"
+
+
 def add_pending(library: Library, files: Iterable[tuple[str, int, int]]) -> dict[str, int]:
     """New files as 'pending' rows (so a killed scan resumes them); returns path -> id."""
     ids: dict[str, int] = {}
     with library.write() as db:
         for path, size, mtime in files:
             cursor = db.conn.execute(
-                "INSERT INTO photos (path, raw_path, size, mtime_ns, status) "
-                "VALUES (?, ?, ?, ?, 'pending') "
+                "INSERT INTO photos (path, raw_path, size, mtime_ns, status, kind) "
+                "VALUES (?, ?, ?, ?, 'pending', ?) "
                 "ON CONFLICT(path) DO UPDATE SET size = excluded.size, "
                 "mtime_ns = excluded.mtime_ns, status = 'pending', missing = 0 "
                 "RETURNING id",
-                (db_path(path), _raw(path), size, mtime),
+                (db_path(path), _raw(path), size, mtime, kind_of(path)),
             )
             ids[path] = cursor.fetchone()[0]
     return ids

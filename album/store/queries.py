@@ -6,8 +6,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from album.store.sql import ids_in
 from album.store.photos import fs_path
+from album.store.sql import ids_in
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class PhotoSummary(NamedTuple):
     guessed: bool = False  # `moment` is the file's time, not a date the photo carries
     rating: int = 0  # stars, 0-5 (album.store.ratings)
     favourite: bool = False
+    duration: float | None = None  # a video's length in seconds (album.video); None: a photo
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ def people(
 # Every photo list reads these, so each tile can show its date, stars and heart.
 PHOTO_COLUMNS = (
     "ph.id, ph.path, ph.raw_path, ph.width, ph.height, ph.taken_at, ph.status, ph.missing, "
-    "ph.moment, ph.taken_at IS NULL AND ph.moment != '', coalesce(ph.rating, 0), ph.favourite"
+    "ph.moment, ph.taken_at IS NULL AND ph.moment != '', coalesce(ph.rating, 0), ph.favourite, "
+    "CASE WHEN ph.kind = 'video' THEN coalesce(ph.duration, 0.0) END"
 )
 
 
@@ -97,7 +99,7 @@ def photo_from_row(row: tuple) -> PhotoSummary:
     path = row[1] if row[2] is None else fs_path(row[1], row[2])
     return PhotoSummary(
         row[0], path, row[3], row[4], row[5], row[6], bool(row[7]), row[8], bool(row[9]),
-        row[10], bool(row[11]),
+        row[10], bool(row[11]), row[12],
     )  # fmt: skip
 
 

@@ -285,6 +285,18 @@ SCHEMA_V11 = """
 ALTER TABLE photos ADD COLUMN phash INTEGER;
 """
 
+# v12: videos are rows of `photos` (album.video): the timeline, albums, ratings and people
+# pages show them as they show photos. `kind` says which a row is (from the file's name, so a
+# video that cannot be decoded is still known as one); `duration` is a video's length in
+# seconds (NULL for a photo, and for a video not analysed yet). A video's faces come from a
+# few of its frames: `faces.frame_ms` is the frame a face's box is in, where its crop is cut
+# again (NULL for a photo's faces). Derived, like the boxes.
+SCHEMA_V12 = """
+ALTER TABLE photos ADD COLUMN kind TEXT NOT NULL DEFAULT 'photo' CHECK (kind IN ('photo', 'video'));
+ALTER TABLE photos ADD COLUMN duration REAL;
+ALTER TABLE faces ADD COLUMN frame_ms INTEGER;
+"""
+
 MIGRATIONS: list[str] = [
     SCHEMA_V1,
     SCHEMA_V2,
@@ -297,5 +309,6 @@ MIGRATIONS: list[str] = [
     SCHEMA_V9,
     SCHEMA_V10,
     SCHEMA_V11,
+    SCHEMA_V12,
 ]
 LATEST_VERSION = len(MIGRATIONS)

@@ -35,6 +35,7 @@ from album.ui.models import PHOTO_IDS_MIME, IdRole, Index, PhotosModel, RowsMode
 from album.ui.photo_actions import PhotoActions, ask_text
 from album.ui.thumbnails import Thumbnails, VisibleTiles
 from album.ui.tiles import SteadyGrid, TileDelegate, grid_view
+from album.ui.videos import played, stills
 
 
 class AlbumTile(NamedTuple):
@@ -297,7 +298,9 @@ class AlbumsView(QStackedWidget):
         self.photos_model.set_rows(list(photos))
 
     def _open(self, index: QModelIndex) -> None:
-        ids = [p.id for p in self.photos_model.rows]
+        if index.isValid() and played(self.photos_model.rows[index.row()]):
+            return
+        ids = stills(self.photos_model.rows)
         self.open_photo.emit(self.photos_model.id_at(index), ids)
 
     def _reorder(self, order: list[int]) -> None:

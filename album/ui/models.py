@@ -31,6 +31,7 @@ from PySide6.QtCore import (
 from album.store.queries import PersonSummary, PhotoSummary
 from album.terminal import counted
 from album.ui.thumbnails import Thumbnails
+from album.ui.videos import badge
 
 IdRole = Qt.ItemDataRole.UserRole + 1
 SubtitleRole = Qt.ItemDataRole.UserRole + 2
@@ -311,6 +312,8 @@ class PhotosModel(RowsModel[PhotoSummary]):
             return photo.id
         if role == RatingRole:
             return (photo.rating, photo.favourite)
+        if role == BadgeRole:
+            return badge(photo.duration)
         if role == Qt.ItemDataRole.ToolTipRole:
             return photo.path + (f"\n{photo.taken_at.replace('T', ' ')}" if photo.taken_at else "")
         return None

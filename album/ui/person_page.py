@@ -48,6 +48,7 @@ from album.ui.name_dialog import ask_name
 from album.ui.photo_actions import PhotoActions
 from album.ui.thumbnails import Thumbnails, VisibleTiles
 from album.ui.tiles import SteadyGrid, TileDelegate, grid_view, set_headed
+from album.ui.videos import played, played_id, stills
 
 FaceRow = tuple[int, int, str | None, float | None]
 PageData = tuple[
@@ -288,12 +289,16 @@ class PersonPage(QWidget):
     def _open_face(self, index: QModelIndex) -> None:
         row = self.faces.rows[index.row()] if index.row() < len(self.faces.rows) else None
         if row is not None and not isinstance(row, Heading):
+            if played_id(self.photos.tiles(), row[1]):
+                return
             self.open_photo.emit(row[1], [r[1] for r in self.face_rows()])
 
     def _open_photo(self, index: QModelIndex) -> None:
         row = self.photos.rows[index.row()] if index.row() < len(self.photos.rows) else None
         if row is not None and not isinstance(row, Heading):
-            self.open_photo.emit(row.id, [p.id for p in self.photos.tiles()])
+            if played(row):
+                return
+            self.open_photo.emit(row.id, stills(self.photos.tiles()))
 
     def _selection_changed(self, *_: object) -> None:
         faces = self.selected_faces()

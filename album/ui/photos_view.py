@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCompleter,
@@ -37,6 +37,7 @@ from album.ui.scrubber import Scrubber
 from album.ui.thumbnails import Thumbnails, VisibleTiles
 from album.ui.tiles import SteadyGrid, TileDelegate
 from album.ui.timeline_view import TimelineView
+from album.ui.videos import played, stills
 
 Loaded = tuple[list[queries.PhotoSummary], list[Day], list[str], list[str], dict[DayKey, DayNotes]]
 FIRST_SCREEN = 500  # the newest photos, shown while the rest are read
@@ -190,7 +191,10 @@ class PhotosView(QWidget):
             self.summary.setText(f"{count} · {describe(wanted)}")
 
     def _open(self, index: object) -> None:
-        self.open_photo.emit(self.model.id_at(index), [p.id for p in self.model.rows])  # type: ignore[arg-type]
+        row = self.model.rows[index.row()] if isinstance(index, QModelIndex) else None
+        if row is not None and played(row):
+            return
+        self.open_photo.emit(self.model.id_at(index), stills(self.model.rows))  # type: ignore[arg-type]
 
     def go_to(self, wanted: dt.date) -> None:
         """Shows the photos of `wanted`, or of the closest day that has some."""
