@@ -171,6 +171,15 @@ def photo_folder(faces: Path, root: Path) -> Path:
         for photo in (faces / "group-photos" / "reference" / person).iterdir():
             shutil.copy(photo, events / f"{person}-{photo.name}")
     (events / "scan-of-a-receipt.jpg").write_bytes(b"\xff\xd8\xff\xe0 this download broke off")
+    # Copies, as a family library has them: a portrait a messenger sent back smaller, and a
+    # group photo imported twice (the same bytes in a backup folder).
+    whatsapp, backup = folder / "From WhatsApp", folder / "Backup" / "old phone"
+    whatsapp.mkdir()
+    backup.mkdir(parents=True)
+    portrait = Image.open(sorted((folder / "portraits" / "Colin_Powell").iterdir())[0])
+    small = portrait.convert("RGB").resize((portrait.width * 3 // 4, portrait.height * 3 // 4))
+    small.save(whatsapp / "IMG-20231226-WA0004.jpg", quality=80)
+    shutil.copy(events / "frec_obama_and_biden.jpg", backup / "frec_obama_and_biden.jpg")
     # Two portraits another program (digiKam) named: their sidecars give album the name.
     for photo in sorted((folder / "portraits" / "Hugo_Chavez").iterdir())[:2]:
         photo.with_name(photo.name + ".xmp").write_text(DIGIKAM_SIDECAR, encoding="utf-8")
@@ -275,6 +284,7 @@ def main() -> None:
         pump(1.0)
         shot(window, "26-places")
         organized(window)
+        copies_page(window)
         window.show_page("Photos")
         window.photos.show_people(["Barack Obama", "Joe Biden"])
         wait_for(lambda: 0 < len(window.photos.model.rows) <= 3, 30)
@@ -374,6 +384,17 @@ def organized(window: MainWindow) -> None:
     pump(0.5)
     shot(dialog, "30-export")
     dialog.reject()
+    window.show_page("Photos")
+
+
+def copies_page(window: MainWindow) -> None:
+    """The Duplicates page: each set side by side, the one album would keep marked."""
+    window.show_page("Duplicates")
+    page = window.duplicates
+    wait_for(lambda: len(page.cards) == 2, 60)
+    wait_for(page.pictures_shown, 60)
+    pump(0.5)
+    shot(window, "31-duplicates")
     window.show_page("Photos")
 
 

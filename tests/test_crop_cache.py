@@ -223,6 +223,10 @@ def test_a_version_3_library_moves_its_crops_out_and_keeps_every_name(named, tmp
         for column in ("kind", "duration"):
             conn.execute(f"ALTER TABLE photos DROP COLUMN {column}")
         conn.execute("ALTER TABLE faces DROP COLUMN frame_ms")
+        # v13: copies (the photo a copy's set keeps, a set the user kept whole)
+        conn.execute("DROP INDEX photos_copy_of")
+        for column in ("copy_of", "copies_kept"):
+            conn.execute(f"ALTER TABLE photos DROP COLUMN {column}")
         before_faces = [(*row[:-3], None, None, None) for row in before_faces]
         conn.execute(
             "CREATE TABLE face_crops (face_id INTEGER PRIMARY KEY REFERENCES faces(id) "

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from album.duplicates import twin
 from album.people.apart import apart_links
 from album.people.match import Matches, MatchSettings, confidence_of, match
 from album.people.nearby import within
@@ -129,9 +130,13 @@ def plan_people(
     matched, nearest = _match(table, candidates, refs, rejected, apart, born, settings, plan)
     if recluster:
         rest = candidates & ~matched & ~hopeless
+        on_copy = np.zeros(len(table), dtype=bool) if table.copy_of is None else table.copy_of >= 0
         if progress is not None:
-            progress("grouping", int(rest.sum()))
-        _cluster(table, rest, decided, rejected, apart, settings, plan, nearest)
+            progress("grouping", int((rest & ~on_copy).sum()))
+        # A set of copies is grouped once: its copies' faces would make a group of one photo
+        # look like several, and a lone stranger's photo sent twice look like a person.
+        _cluster(table, rest & ~on_copy, decided, rejected, apart, settings, plan, nearest)
+        _follow_kept(table, rest & on_copy, rejected, plan)
     else:
         withdrawn = np.flatnonzero(
             candidates
@@ -318,6 +323,51 @@ def _cluster(
             (int(table.photo_ids[i]), person) in user_in_photo
         )
         plan.labels[face_id] = (None, None, None) if blocked else (person, CLUSTER, None)
+
+
+def _follow_kept(
+    table: rows.FaceTable, copies: np.ndarray, rejected: dict[int, set[int]], plan: PeoplePlan
+) -> None:
+    """Each face on a copy takes the label of the same face on the photo its set keeps."""
+    idx = np.flatnonzero(copies)
+    if len(idx) == 0 or table.copy_of is None:
+        return
+    kept_photos = np.unique(table.copy_of[idx])
+    on_kept = np.flatnonzero(np.isin(table.photo_ids, kept_photos))
+    faces_of: dict[int, list[int]] = {}
+    for j in on_kept.tolist():
+        faces_of.setdefault(int(table.photo_ids[j]), []).append(j)
+    # The people the copies' photos already hold on faces decided elsewhere (a user's
+    # label, a match made above): one person per photo.
+    taken: set[tuple[int, int]] = set()
+    for i in np.flatnonzero((table.copy_of >= 0) & ~copies).tolist():
+        person = plan.labels.get(int(table.ids[i]), (int(table.person_ids[i]),))[0]
+        if person is not None and person >= 0:
+            taken.add((int(table.photo_ids[i]), person))
+    for i in idx.tolist():
+        face_id = int(table.ids[i])
+        label: tuple[int | None, str | None, float | None] = (None, None, None)
+        others = faces_of.get(int(table.copy_of[i]), [])
+        found = twin(table.embeddings[i], table.embeddings[others]) if others else None
+        if found is not None:
+            j = others[found]
+            person, source, _ = plan.labels.get(
+                int(table.ids[j]),
+                (
+                    None if table.person_ids[j] < 0 else int(table.person_ids[j]),
+                    table.sources[j],
+                    None,
+                ),
+            )
+            key = (int(table.photo_ids[i]), person) if person is not None else None
+            if (
+                person is not None
+                and person not in rejected.get(face_id, set())
+                and key not in taken
+            ):
+                taken.add(key)
+                label = (person, CLUSTER, None) if source == CLUSTER else (person, AUTO, 1.0)
+        plan.labels[face_id] = label
 
 
 # A group follows a name when at least this share of its faces have that person nearest (and no

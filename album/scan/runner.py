@@ -27,7 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from album import geocode
+from album import copies, geocode
 from album.config import Settings
 from album.faces.analyze import STAGES, PhotoAnalysis, analyze_photos
 from album.faces.engine import resolve_detector
@@ -202,6 +202,11 @@ class Scanner:
                 named = time.monotonic()
                 report.places_error = name_photo_places(library)
                 report.stages["places"] = time.monotonic() - named
+                if plan.analyze or plan.moved or plan.missing or plan.returned:
+                    # Copies count once from now on: the grouping that follows reads the marks.
+                    marked = time.monotonic()
+                    copies.refresh(library)
+                    report.stages["copies"] = time.monotonic() - marked
                 scan_queue.finish(library, [str(Path(r).absolute()) for r in roots])
         report.seconds = time.monotonic() - started
         self._progress.phase = "finished"

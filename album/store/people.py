@@ -306,6 +306,9 @@ class FaceTable:
     # The day its photo was taken (Julian day number; NaN: no date): a child is matched by
     # their photos from about the same age (album.people.match).
     taken: np.ndarray
+    # The photo of its set of copies album keeps, when the face is on a copy (-1: it is not):
+    # such a face is not grouped, it follows the same face on the kept photo.
+    copy_of: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -315,7 +318,8 @@ def face_table(conn: sqlite3.Connection) -> FaceTable:
     rows = conn.execute(
         "SELECT f.id, f.photo_id, f.person_id, f.label_source, f.confidence, f.embedding, "
         "f.group_id, f.sharpness IS NULL OR f.sharpness >= ?, f.crowding, "
-        f"{JULIAN_DAY.format('p.taken_at')} FROM faces f JOIN photos p ON p.id = f.photo_id "
+        f"{JULIAN_DAY.format('p.taken_at')}, p.copy_of FROM faces f JOIN photos p "
+        "ON p.id = f.photo_id "
         "WHERE f.removed = 0 AND f.embedding IS NOT NULL ORDER BY f.id",
         (SHARP_ENOUGH,),
     ).fetchall()
@@ -343,6 +347,9 @@ def face_table(conn: sqlite3.Connection) -> FaceTable:
         ),
         taken=np.fromiter(
             (np.nan if r[9] is None else r[9] for r in rows), dtype=np.float64, count=n
+        ),
+        copy_of=np.fromiter(
+            (-1 if r[10] is None else r[10] for r in rows), dtype=np.int64, count=n
         ),
     )
 

@@ -297,6 +297,19 @@ ALTER TABLE photos ADD COLUMN duration REAL;
 ALTER TABLE faces ADD COLUMN frame_ms INTEGER;
 """
 
+# v13, copies (issue 22): `photos.copy_of` is the photo of its set of copies album keeps
+# (album.duplicates.find_sets's keeper), NULL for a keeper and for a photo with no copy.
+# Derived, recomputed after each scan that analysed or moved photos: it lets a person's photo
+# count and the grouping take a set of copies once, before the user decides anything.
+# `copies_kept` is a decision: the user said "keep all" to a set (not copies, or copies they
+# want), holding the id of that set's keeper; a set whose photos all carry one mark is not
+# shown again, and a new copy of it brings it back.
+SCHEMA_V13 = """
+ALTER TABLE photos ADD COLUMN copy_of INTEGER;
+ALTER TABLE photos ADD COLUMN copies_kept INTEGER;
+CREATE INDEX photos_copy_of ON photos(copy_of) WHERE copy_of IS NOT NULL;
+"""
+
 MIGRATIONS: list[str] = [
     SCHEMA_V1,
     SCHEMA_V2,
@@ -310,5 +323,6 @@ MIGRATIONS: list[str] = [
     SCHEMA_V10,
     SCHEMA_V11,
     SCHEMA_V12,
+    SCHEMA_V13,
 ]
 LATEST_VERSION = len(MIGRATIONS)

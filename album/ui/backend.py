@@ -8,6 +8,7 @@ its signals. Edits go to the single write thread and are committed the moment th
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -16,7 +17,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from album import copies
 from album.config import Settings
+from album.copies import KeepReport
 from album.interop.write_names import load_mode as load_write_mode
 from album.interop.write_names import save_mode as save_write_mode
 from album.organizer import OrganizeError, Organizer
@@ -197,6 +200,60 @@ class Backend(QObject):
                 on_done(result)
 
         self.jobs.write(run, done, self.error.emit)
+
+    # -- copies ----------------------------------------------------------------------------
+
+    def keep_copy(self, keep: int, on_done: Callable[[KeepReport | None], None]) -> None:
+        """Keep photo `keep` of its set of copies and send the others to the trash (the user
+        said yes), on the write thread: their names, stars and albums go to the kept one."""
+        path = self.library_path
+
+        def run() -> KeepReport:
+            library = thread_library(path)
+            report = copies.keep_one(library, keep)
+            copies.refresh(library)
+            return report
+
+        def done(report: KeepReport) -> None:
+            trashed = len(report.trashed)
+            self.message.emit(
+                f"Kept {os.path.basename(report.kept_path)}; "
+                f"{counted(trashed, 'copy', 'copies')} moved to the trash"
+                + (f", {counted(report.carried, 'name')} carried over" if report.carried else "")
+            )
+            if report.held:
+                self.error.emit(
+                    "Some copies stayed where they are:\n"
+                    + "\n".join(f"{p}: {why}" for p, why in report.held)
+                )
+            self.changed.emit()
+            on_done(report)
+
+        def failed(text: str) -> None:
+            self.error.emit(text)
+            on_done(None)
+
+        self.jobs.write(run, done, failed)
+
+    def keep_all_copies(self, photo_id: int, on_done: Callable[[None], None]) -> None:
+        """The set of copies `photo_id` is in is not one to thin out: it is not asked again."""
+        path = self.library_path
+
+        def run() -> None:
+            library = thread_library(path)
+            copies.keep_all(library, [photo_id])
+            copies.refresh(library)
+
+        def done(_: None) -> None:
+            self.message.emit("Kept every photo of the set")
+            self.changed.emit()
+            on_done(None)
+
+        def failed(text: str) -> None:
+            self.error.emit(text)
+            on_done(None)
+
+        self.jobs.write(run, done, failed)
 
     def refresh_albums(self) -> None:
         def read(library: Library) -> list[AlbumRow]:

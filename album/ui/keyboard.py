@@ -18,7 +18,7 @@ KEYMAP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "Everywhere",
         (
-            ("Ctrl+1 … Ctrl+6", "Photos, People, Review, Folders, Places, Albums"),
+            ("Ctrl+1 … Ctrl+7", "Photos, People, Review, Folders, Places, Duplicates, Albums"),
             ("Ctrl+O", "Add a folder"),
             ("F5", "Look for new and changed photos"),
             ("Ctrl+F", "Find a person by name"),

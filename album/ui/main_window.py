@@ -36,6 +36,7 @@ from album.ui.albums_view import AlbumsView
 from album.ui.backend import Backend, resume_message
 from album.ui.damage_banner import DamageBanner
 from album.ui.dialogs import AboutDialog, SettingsDialog, app_settings
+from album.ui.duplicates_view import DuplicatesView
 from album.ui.file_dialogs import choose_folder
 from album.ui.folders_view import FoldersView
 from album.ui.jobs import close_thread_libraries
@@ -53,7 +54,7 @@ from album.ui.thumbnails import Thumbnails
 from album.ui.unsorted_page import UnsortedPage
 from album.ui.viewer import PhotoViewer
 
-PAGES = ("Photos", "People", "Review", "Folders", "Places", "Albums")
+PAGES = ("Photos", "People", "Review", "Folders", "Places", "Duplicates", "Albums")
 RELOAD_DELAY_MS = 400
 LAST_FOLDER_KEY = "last_folder"
 GEOMETRY_KEY = "window_geometry"
@@ -144,6 +145,7 @@ class MainWindow(QMainWindow):
         self.folders = FoldersView(backend)
         self.places = PlacesView(backend, self.thumbnails)
         self.albums = AlbumsView(backend, self.thumbnails)
+        self.duplicates = DuplicatesView(backend, self.thumbnails)
         self.empty = EmptyState(self)
         self.people_stack = QStackedWidget()
         self.people_stack.addWidget(self.people)
@@ -157,6 +159,7 @@ class MainWindow(QMainWindow):
             self.review,
             self.folders,
             self.places,
+            self.duplicates,
             self.albums,
         )
         for widget in (*pages, self.empty):
@@ -335,6 +338,8 @@ class MainWindow(QMainWindow):
             target = self.places.view
         elif name == "Albums":
             target = self.albums.currentWidget().focusWidget() or self.albums.view
+        elif name == "Duplicates":
+            target = self.duplicates.scroll
         else:
             target = self.folders.folders
         target.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -419,6 +424,8 @@ class MainWindow(QMainWindow):
             self.places.reload()
         elif name == "Albums":
             self.albums.reload()
+        elif name == "Duplicates":
+            self.duplicates.reload()
 
     def _check_empty(self) -> None:
         def count(library: Library) -> int:
