@@ -20,7 +20,15 @@ from album import video
 from album.config import Settings
 from album.faces.analyze import analyze_photo
 from album.imaging import open_photo
-from tests.conftest import album, crop_difference, export, open_window, photos_by_name
+from tests.conftest import (
+    album,
+    crop_difference,
+    export,
+    library_copy,
+    open_window,
+    photos_by_name,
+    run_on_x,
+)
 
 SIZE = (480, 360)
 WAIT = 120_000  # ms
@@ -140,8 +148,7 @@ def test_a_video_face_is_grouped_with_the_photos_of_that_person(scanned: tuple[P
 
 
 def test_the_cli_lists_a_named_persons_videos(scanned: tuple[Path, str], tmp_path: Path):
-    library = tmp_path / "library.db"
-    shutil.copy(scanned[0], library)
+    library = library_copy(scanned[0], tmp_path)
     clip = photos_by_name(export(library))["colin.mp4"]
     album("name", "--face", str(clip["faces"][0]["id"]), "Colin Powell", "--library", library)
     listed = json.loads(
@@ -250,8 +257,7 @@ def test_the_window_shows_videos_and_plays_them_with_the_system_player(
     from album.ui.models import BadgeRole
     from album.ui.viewer import PhotoViewer
 
-    library = tmp_path / "library.db"
-    shutil.copy(scanned[0], library)
+    library = library_copy(scanned[0], tmp_path)
     clip = photos_by_name(export(library))["colin.mp4"]
     window = open_window(qtbot, library)
     person_id = clip["faces"][0]["person_id"]
@@ -298,3 +304,16 @@ def test_the_window_shows_videos_and_plays_them_with_the_system_player(
     QTest.keyClick(view, Qt.Key.Key_Return)  # opens the tile as a double-click does
     qtbot.waitUntil(lambda: len(player.urls) == 3, timeout=10_000)
     assert not window.findChildren(PhotoViewer)
+
+
+def test_a_video_plays_with_real_keys_and_clicks_on_a_real_x_server(
+    x_desktop, scanned: tuple[Path, str], tmp_path: Path
+):
+    library = library_copy(scanned[0], tmp_path)
+    out = run_on_x("tests.x11_videos", library, env=x_desktop, timeout=300)
+    shown = json.loads(out.strip().splitlines()[-1])
+    assert shown["badge"].startswith("▶ 0:0")
+    assert len(shown["played"]) == 2 and all(
+        p.endswith((".mp4", ".webm", ".avi")) for p in shown["played"]
+    )
+    assert shown["viewer"] is False

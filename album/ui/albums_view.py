@@ -144,7 +144,6 @@ class AlbumsView(QStackedWidget):
         VisibleTiles(self.view, thumbnails, "photo")
         self.steady = SteadyGrid(self.view, self.model)
         self.view.activated.connect(lambda i: self.show_album(self.model.id_at(i)))
-        self.view.doubleClicked.connect(lambda i: self.show_album(self.model.id_at(i)))
         self.summary = QLabel()
         self.summary.setObjectName("dim")
         self.summary.setWordWrap(True)
@@ -173,8 +172,7 @@ class AlbumsView(QStackedWidget):
         self.photo_view.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.photo_view.setDropIndicatorShown(True)
         VisibleTiles(self.photo_view, thumbnails, "photo")
-        self.photo_view.activated.connect(self._open)
-        self.photo_view.doubleClicked.connect(self._open)
+        self.photo_view.activated.connect(self._open)  # a double-click, or Return
         self.actions = PhotoActions(
             self.photo_view, self.photos_model, backend, lambda: self.album_id
         )

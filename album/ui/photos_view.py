@@ -78,8 +78,9 @@ class PhotosView(QWidget):
         VisibleTiles(self.view, thumbnails, "photo")
         self.steady = SteadyGrid(self.view, self.model)
         self.scrubber = Scrubber(self.view, self)
+        # `activated` is the double-click (or the platform's single click) and Return: a
+        # double-click also emits doubleClicked, and listening to both opened two viewers.
         self.view.activated.connect(self._open)
-        self.view.doubleClicked.connect(self._open)
         self.actions = PhotoActions(self.view, self.model, backend)
         self.who = QLineEdit(
             placeholderText="Search people, places, dates, ★4+: Ada, Kyoto, summer 2019",

@@ -61,8 +61,7 @@ class PlacesView(QWidget):
         self.view.setEditTriggers(self.view.EditTrigger.NoEditTriggers)
         VisibleTiles(self.view, thumbnails, "photo")
         self.steady = SteadyGrid(self.view, self.model)
-        self.view.activated.connect(self._open)
-        self.view.doubleClicked.connect(self._open)
+        self.view.activated.connect(self._open)  # a double-click, or Return
         self.summary = QLabel()
         self.summary.setObjectName("dim")
         self.summary.setWordWrap(True)
