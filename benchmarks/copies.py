@@ -49,10 +49,8 @@ def plant_hashes(library: Path, share: float, seed: int = 7) -> int:
     for i in range(1, len(ids)):
         if rng.random() < share:
             flips = rng.choice(64, size=2, replace=False)
-            code = int(codes[i - 1])
-            for bit in flips:
-                code ^= 1 << int(bit)
-            codes[i] = np.int64(code - (1 << 64) if code >= 1 << 63 else code)
+            bits = np.uint64(sum(1 << int(b) for b in flips))
+            codes[i : i + 1] = (codes[i - 1 : i].view(np.uint64) ^ bits).view(np.int64)
             planted += 1
     with conn:
         conn.executemany(
