@@ -18,7 +18,7 @@ from pathlib import Path
 APP_NAME = "album"
 LIBRARY_ENV = "ALBUM_LIBRARY"
 DETECTORS = ("auto", "hog", "cnn")
-PLAN_VERSION = 3  # bumped when the detection plan changes which faces it finds
+PLAN_VERSION = 4  # bumped when the detection plan changes which faces it finds
 
 
 def default_workers() -> int:

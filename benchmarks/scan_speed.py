@@ -75,9 +75,10 @@ def naive(files: list[Path]) -> tuple[float, dict[str, list[tuple[int, int, int,
 
 
 def album_scan(
-    folder: Path, extra: list[str], env: dict[str, str] | None = None
+    folder: Path, extra: list[str], env: dict[str, str] | None = None, cwd: Path = REPO
 ) -> tuple[float, dict[str, list[list[int]]], dict[str, float]]:
-    """Seconds, boxes per photo, and the scan's own account (stage seconds, warm photos/s)."""
+    """Seconds, boxes per photo, and the scan's own account (stage seconds, warm photos/s).
+    `cwd`: the checkout whose album runs (another commit's, in a worktree)."""
     with tempfile.TemporaryDirectory() as tmp:
         library = Path(tmp) / "bench.db"
         command = [sys.executable, "-m", "album", "scan", str(folder), "--library", str(library)]
@@ -85,7 +86,7 @@ def album_scan(
         done = subprocess.run(
             [*command, "--quiet", "--timings", *extra],
             check=True,
-            cwd=REPO,
+            cwd=cwd,
             env={**os.environ, **(env or {})},
             capture_output=True,
             text=True,

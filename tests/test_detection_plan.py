@@ -196,3 +196,48 @@ def test_small_faces_beside_a_large_one_in_a_web_sized_photo_are_found(faces: Pa
     )
     assert pasted_found(planned, pasted) == 2, [f.box for f in planned.faces]
     assert all(any(iou(tuple(b), f.box) >= 0.5 for f in planned.faces) for b in boxes)
+
+
+def test_small_faces_in_black_and_white_or_evening_light_are_still_found(
+    faces: Path, tmp_path: Path
+):
+    """The closer look searches only where skin-coloured pixels could be a face: a photo whose
+    colours cannot say (black and white) is searched whole, and faces in warm or cool light
+    keep a chroma the gate takes for skin."""
+    colour = tmp_path / "far-away.jpg"
+    pasted = _small_faces_only(faces, colour)
+    image = Image.open(colour).convert("RGB")
+    grey = tmp_path / "black-and-white.jpg"
+    image.convert("L").convert("RGB").save(grey, "JPEG", quality=92)
+    pixels = np.asarray(image, dtype=np.float32)
+    for name, tint in (("evening.jpg", (1.15, 0.95, 0.75)), ("shade.jpg", (0.85, 0.95, 1.15))):
+        lit = np.clip(pixels * np.array(tint, dtype=np.float32), 0, 255).astype(np.uint8)
+        Image.fromarray(lit).save(tmp_path / name, "JPEG", quality=92)
+    for photo in (grey, tmp_path / "evening.jpg", tmp_path / "shade.jpg"):
+        result = analyze_photo(photo, HOG)
+        assert pasted_found(result, pasted) == len(pasted), (
+            photo.name,
+            [f.box for f in result.faces],
+        )
+
+
+def test_a_screenshot_or_a_green_landscape_is_not_searched_whole_again(tmp_path: Path):
+    """Where no pixel could be skin, no face too small for the coarse pass can hide: such a
+    photo gets no whole-photo closer look (the most of a first scan's time on a phone's
+    photos of no one), and the scan still reads it."""
+    from album.faces.hiding_places import hiding_places
+
+    rng = np.random.default_rng(5)
+    green = np.zeros((3024, 4032, 3), dtype=np.float32)
+    green[:1200] = (90, 140, 210)  # sky
+    green[1200:] = (60, 120, 45)  # grass
+    green += rng.normal(0, 6, green.shape)
+    landscape = Image.fromarray(np.clip(green, 0, 255).astype(np.uint8))
+    screen = Image.new("RGB", (1170, 2532), (246, 246, 246))
+    for picture in (landscape, screen):
+        half = picture.resize((picture.width // 2, picture.height // 2))
+        assert hiding_places(half, picture.width, picture.height, 77) == []
+    path = tmp_path / "landscape.jpg"
+    landscape.save(path, "JPEG", quality=90)
+    result = analyze_photo(path, HOG)
+    assert result.ok and result.faces == []

@@ -16,8 +16,9 @@ grows with the pixels it searches and a phone photo's faces are large:
   finds at 2x often scores -0.3 to 0 at the coarse scale) are looked at again, twice as close, in
   a tile around each;
 - a photo where the coarse pass found nothing, yet large enough to hold faces it cannot see (the
-  HOG window is 80 px), is searched once more as a whole at the finest scale whose picture stays
-  under `FINE_PIXELS` (so never a 30-megapixel picture);
+  HOG window is 80 px), is searched once more at the finest scale whose picture stays under
+  `FINE_PIXELS` (so never a 30-megapixel picture): where skin-coloured pixels could make such a
+  face (album.faces.hiding_places), and as a whole where the photo's colours cannot tell;
 - faces found near the smallest size a pass can see suggest smaller ones beside them (the rows of
   a group photo): the bands of the photo around them are searched at twice that scale;
 - beside a face found well above that size (a near person, with others farther away), the tiles
@@ -45,6 +46,7 @@ from PIL import Image
 from album.config import COARSE_SIDE, Settings
 from album.duplicates import perceptual_hash
 from album.faces.engine import HOG_WINDOW, Detection, FaceEngine, engine_for
+from album.faces.hiding_places import hiding_places
 from album.faces.quality import recognisable, sharpness
 from album.imaging import (
     Photo,
@@ -408,12 +410,27 @@ def _search(
     found = _verify(engine, pictures, found, doubtful, coarse, settings)
     finest = finest_scale(pictures.width * pictures.height, settings)
     if not found and finest >= coarse * REFINE_MIN_GAIN:
-        # Large enough to hold faces the coarse pass cannot see: one closer look at it all.
-        found = _pass(engine, pictures, finest)
+        # Large enough to hold faces the coarse pass cannot see: a closer look where one
+        # could hide (album.faces.hiding_places), the whole photo when its colours cannot say.
+        found = _closer_look(engine, pictures, coarse, finest)
     if settings.refine_small_faces:
         found = _refine_bands(engine, pictures, found, settings)
         found = _look_beside(engine, pictures, found, coarse, settings)
     clock.lap("refine")
+    return found
+
+
+def _closer_look(
+    engine: FaceEngine, pictures: _Pictures, coarse: float, finest: float
+) -> list[_Found]:
+    places = hiding_places(
+        pictures.at_least(coarse).image, pictures.width, pictures.height, HOG_WINDOW / finest
+    )
+    if places is None:
+        return _pass(engine, pictures, finest)
+    found: list[_Found] = []
+    for box in places:
+        found = _merge_found(found, _pass(engine, pictures, finest, box))
     return found
 
 
