@@ -70,7 +70,8 @@ def main() -> int:
         click_at(view.viewport(), tile("kyoto-1.jpg"))
         keys("4", "f")
         wait(lambda: rated(library, "kyoto-1.jpg") == [4, 1], "4 stars and a heart saved")
-        shown["tile"] = list(page.model.rows[names.index("kyoto-1.jpg")][-2:])
+        kyoto = page.model.rows[names.index("kyoto-1.jpg")]
+        shown["tile"] = [kyoto.rating, kyoto.favourite]
 
         # Right-click: Add to album ▸ New album…, a name typed, Return.
         click_at(view.viewport(), tile("kyoto-1.jpg"), "3")
@@ -84,14 +85,15 @@ def main() -> int:
         wait(lambda: isinstance(QApplication.activeModalWidget(), QInputDialog), "the name asked")
         type_text("Kyoto walk")
         keys("Return")
-        wait(lambda: window.sidebar.count() == 7, "the album in the sidebar")
-        shown["sidebar"] = window.sidebar.item(6).text().strip()
+        first_album = len(window.sidebar.pages)  # the albums come under the pages
+        wait(lambda: window.sidebar.count() == first_album + 1, "the album in the sidebar")
+        shown["sidebar"] = window.sidebar.item(first_album).text().strip()
 
         # Drag another photo with the mouse onto the album in the sidebar.
         focus(window)
         click_at(view.viewport(), tile("kyoto-0.jpg"))
         start = tile("kyoto-0.jpg")
-        target = window.sidebar.visualItemRect(window.sidebar.item(6)).center()
+        target = window.sidebar.visualItemRect(window.sidebar.item(first_album)).center()
         path = [view.viewport().mapToGlobal(start + QPoint(d, d)) for d in (0, 10, 30, 60)]
         path += [window.sidebar.viewport().mapToGlobal(target + QPoint(0, d)) for d in (3, 0)]
         drag(path)
