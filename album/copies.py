@@ -50,8 +50,8 @@ class KeepReport:
     carried: int = 0  # decisions (names, "not" answers) moved to the kept photo
 
 
-class _CannotCarry(Exception):
-    pass
+class CannotCarry(Exception):
+    """A decision on a copy that has no place on the kept photo (the message says why)."""
 
 
 def sets(library: Library) -> list[DuplicateSet]:
@@ -89,8 +89,8 @@ def keep_one(library: Library, keep: int, trash: Trash | None = None) -> KeepRep
             continue
         try:
             with library.write() as db:
-                report.carried += _carry(db.conn, kept, copy)
-        except _CannotCarry as why:
+                report.carried += carry_decisions(db.conn, kept, copy)
+        except CannotCarry as why:
             report.held.append((copy.path, str(why)))
             continue
         try:
@@ -115,8 +115,9 @@ def set_of(library: Library, photo_id: int) -> DuplicateSet:
     raise CopiesError(f"photo {photo_id} has no copies left to decide")
 
 
-def _carry(conn: sqlite3.Connection, kept: DuplicatePhoto, copy: DuplicatePhoto) -> int:
-    """Move the copy's decisions to the kept photo (in the caller's transaction)."""
+def carry_decisions(conn: sqlite3.Connection, kept: DuplicatePhoto, copy: DuplicatePhoto) -> int:
+    """Move the copy's decisions to the kept photo (in the caller's transaction); how many.
+    Also what a version of a stack carries to its top (album.stacks)."""
     keeper_faces = rows.faces_to_carry(conn, kept.id)
     carried = 0
     for face in rows.faces_to_carry(conn, copy.id):
@@ -125,7 +126,7 @@ def _carry(conn: sqlite3.Connection, kept: DuplicatePhoto, copy: DuplicatePhoto)
         match = _twin(face, keeper_faces, copy, kept)
         if match is not None:
             if match.decided and face.decided and match.person_id != face.person_id:
-                raise _CannotCarry(
+                raise CannotCarry(
                     "a face named on it is someone else on the photo kept: name it the same "
                     "on both, then keep one"
                 )
@@ -139,7 +140,7 @@ def _carry(conn: sqlite3.Connection, kept: DuplicatePhoto, copy: DuplicatePhoto)
             continue  # the kept photo names this person already
         box = _scaled(face.box, copy, kept)
         if box is None:
-            raise _CannotCarry(
+            raise CannotCarry(
                 "a face named on it is not on the photo kept (a crop or an edit): album "
                 "cannot carry its name"
             )

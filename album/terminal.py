@@ -89,6 +89,11 @@ def summary(report: ScanReport) -> str:
         f"{len(report.failed)} failed"
     )
     lines.append(f"Faces found: {report.faces} in {report.analyzed} analyzed photos")
+    if report.versions:
+        lines.append(
+            f"Versions: {report.versions} RAW or original files beside their photo's JPEG or "
+            "edit, shown and analysed as one photo"
+        )
     lines.append(f"Time: {duration(report.seconds)} ({report.seconds:.1f} s)")
     if report.warm_rate and report.first_result is not None:
         lines.append(

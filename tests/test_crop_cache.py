@@ -199,9 +199,10 @@ def test_a_version_3_library_moves_its_crops_out_and_keeps_every_name(named, tmp
     source.close()
     # v3 is v4 plus the crops table, v5 adds the faces' sharpness, v6 the people's
     # birthdays, v7 the faces' crowding, v8 the photos' places, v9 their moments, v10
-    # albums and ratings, v11 their perceptual hashes and v12 videos: put the
-    # table back and the columns away (v3 had none: NULL after the upgrade), with 40 KB
-    # crops as a v3 scan's were 160 px JPEGs (and padded so the size change shows).
+    # albums and ratings, v11 their perceptual hashes, v12 videos, v13 copies and v14
+    # stacks: put the table back and the columns away (v3 had none: NULL after the
+    # upgrade), with 40 KB crops as a v3 scan's were 160 px JPEGs (and padded so the size
+    # change shows).
     with sqlite3.connect(old) as conn:
         conn.execute("ALTER TABLE faces DROP COLUMN sharpness")
         conn.execute("ALTER TABLE faces DROP COLUMN crowding")
@@ -226,6 +227,10 @@ def test_a_version_3_library_moves_its_crops_out_and_keeps_every_name(named, tmp
         # v13: copies (the photo a copy's set keeps, a set the user kept whole)
         conn.execute("DROP INDEX photos_copy_of")
         for column in ("copy_of", "copies_kept"):
+            conn.execute(f"ALTER TABLE photos DROP COLUMN {column}")
+        # v14: stacks (the top a version is under, the label of a top's stack)
+        conn.execute("DROP INDEX photos_stack_of")
+        for column in ("stack_of", "stack_label"):
             conn.execute(f"ALTER TABLE photos DROP COLUMN {column}")
         before_faces = [(*row[:-3], None, None, None) for row in before_faces]
         conn.execute(

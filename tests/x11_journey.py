@@ -10,6 +10,7 @@ AssertionError (and its traceback) otherwise.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -227,6 +228,20 @@ def open_x_window(library: Path) -> MainWindow:
     wait(window.isVisible, "the window")
     pump(0.5)
     return window
+
+
+def run_walk(walk: Callable[[MainWindow, Path], dict[str, object]]) -> int:
+    """``python -m tests.SCRIPT LIBRARY``: the window on LIBRARY, walked by ``walk``, which
+    returns what each step showed; printed as one line of JSON for the test to check."""
+    library = Path(sys.argv[1])
+    window = open_x_window(library)
+    try:
+        shown = walk(window, library)
+    finally:
+        window.close()
+        pump(0.5)
+    print(json.dumps(shown))
+    return 0
 
 
 def run_journey(walk: Callable[[MainWindow, Path, Path], None]) -> int:

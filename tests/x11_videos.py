@@ -11,16 +11,16 @@ step showed, as JSON.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 
+from album.ui.main_window import MainWindow
 from album.ui.models import BadgeRole
 from album.ui.viewer import PhotoViewer
-from tests.x11_journey import focus, keys, open_x_window, pump, wait, xdotool
+from tests.x11_journey import focus, keys, pump, run_walk, wait, xdotool
 
 
 class Player(QObject):
@@ -33,45 +33,38 @@ class Player(QObject):
         self.urls.append(url.toLocalFile())
 
 
-def main() -> int:
-    library = Path(sys.argv[1])
+def walk(window: MainWindow, library: Path) -> dict[str, object]:
     player = Player()
     QDesktopServices.setUrlHandler("file", player, "open")
-    window = open_x_window(library)
     shown: dict[str, object] = {}
-    try:
-        focus(window)
-        keys("ctrl+1")
-        page, view = window.photos, window.photos.view
-        model = page.model
+    focus(window)
+    keys("ctrl+1")
+    page, view = window.photos, window.photos.view
+    model = page.model
 
-        def video_row() -> int | None:
-            rows = [i for i, p in enumerate(model.rows) if getattr(p, "duration", None)]
-            return rows[0] if rows else None
+    def video_row() -> int | None:
+        rows = [i for i, p in enumerate(model.rows) if getattr(p, "duration", None)]
+        return rows[0] if rows else None
 
-        wait(lambda: video_row() is not None, "a video on the Photos page")
-        index = model.index(video_row())
-        view.scrollTo(index)
-        pump(0.5)
-        shown["badge"] = model.data(index, BadgeRole)
-        centre = view.viewport().mapToGlobal(view.visualRect(index).center())
-        xdotool("mousemove", "--sync", str(centre.x()), str(centre.y()))
-        pump(0.2)
-        xdotool("click", "1")
-        pump(0.4)
-        keys("Return")
-        wait(lambda: len(player.urls) == 1, "Return to play it")
-        xdotool("click", "--repeat", "2", "--delay", "80", "1")
-        wait(lambda: len(player.urls) >= 2, "a double-click to play it")
-        pump(1.0)  # one player, not two: a double-click is one activation
-        shown["played"] = player.urls
-        shown["viewer"] = bool(window.findChildren(PhotoViewer))
-    finally:
-        window.close()
-        pump(0.5)
-    print(json.dumps(shown))
-    return 0
+    wait(lambda: video_row() is not None, "a video on the Photos page")
+    index = model.index(video_row())
+    view.scrollTo(index)
+    pump(0.5)
+    shown["badge"] = model.data(index, BadgeRole)
+    centre = view.viewport().mapToGlobal(view.visualRect(index).center())
+    xdotool("mousemove", "--sync", str(centre.x()), str(centre.y()))
+    pump(0.2)
+    xdotool("click", "1")
+    pump(0.4)
+    keys("Return")
+    wait(lambda: len(player.urls) == 1, "Return to play it")
+    xdotool("click", "--repeat", "2", "--delay", "80", "1")
+    wait(lambda: len(player.urls) >= 2, "a double-click to play it")
+    pump(1.0)  # one player, not two: a double-click is one activation
+    shown["played"] = player.urls
+    shown["viewer"] = bool(window.findChildren(PhotoViewer))
+    return shown
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_walk(walk))

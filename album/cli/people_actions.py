@@ -18,6 +18,7 @@ from album.store import edits, queries
 from album.store import people as rows
 from album.store.library import Library
 from album.store.settings import save_min_group_size
+from album.store.stacks import versions_of
 
 Handler = Callable[[argparse.Namespace, PeopleService], Any]
 
@@ -289,7 +290,11 @@ def _photos(args: argparse.Namespace, service: PeopleService) -> str:
     else:
         found = queries.photos_with(service.library.conn, ids)
     if args.json:
-        return json.dumps([p._asdict() for p in found], indent=1)
+        # A stack's top lists the files under it (album.stacks): its RAW, its original.
+        versions = versions_of(service.library.conn, [p.id for p in found if p.stack])
+        return json.dumps(
+            [{**p._asdict(), "versions": versions.get(p.id, [])} for p in found], indent=1
+        )
     return "\n".join(p.path for p in found) or "No photos."
 
 

@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from album import stacks
 from album.faces.analyze import file_hash
 from album.interop.file_names import FolderListings
 from album.scan.discover import Found, Problem, walk
@@ -32,6 +33,9 @@ class FileCounts:
     returned: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
     offline_roots: list[str] = field(default_factory=list)
+    # New or changed files that are versions under a stack's top (album.stacks): recorded,
+    # not analysed.
+    versions: int = 0
 
 
 @dataclass
@@ -108,6 +112,9 @@ def make_plan(
     if vanished:
         photos.set_missing(library, vanished, True)
     plan.missing = sum(1 for p in gone.values() if p.id not in relinked.values())
+    # A RAW beside its JPEG, an original beside its edit: one photo, analysed once.
+    changed = bool(plan.analyze or plan.moved or vanished or returned)
+    plan.analyze, plan.versions = stacks.before_analysis(library, plan.analyze, changed=changed)
     return plan
 
 

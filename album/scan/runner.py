@@ -27,7 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from album import copies, geocode
+from album import copies, geocode, stacks
 from album.config import Settings
 from album.faces.analyze import STAGES, PhotoAnalysis, analyze_photos
 from album.faces.engine import resolve_detector
@@ -209,6 +209,7 @@ class Scanner:
                 if plan.analyze or plan.moved or plan.missing or plan.returned:
                     # Copies count once from now on: the grouping that follows reads the marks.
                     marked = time.monotonic()
+                    stacks.after_analysis(library)  # versions whose names waited for a top
                     copies.refresh(library)
                     report.stages["copies"] = time.monotonic() - marked
                 scan_queue.finish(library, [str(Path(r).absolute()) for r in roots])

@@ -174,7 +174,8 @@ def _requeue_unreadable(conn: sqlite3.Connection, report: CheckReport) -> int:
     'pending', and listed for `album check` to analyze again at once. Re-analysis matches
     the new faces to these rows by box, so their names and rejections stay."""
     rows = conn.execute(
-        "SELECT id, path, raw_path FROM photos WHERE status = 'done' AND (width IS NULL OR id IN "
+        "SELECT id, path, raw_path FROM photos WHERE status = 'done' AND ((width IS NULL "
+        "AND stack_of IS NULL) OR id IN "
         "(SELECT photo_id FROM faces WHERE removed = 0 AND manual = 0 AND (embedding IS NULL "
         f"OR length(embedding) != {EMBEDDING_BYTES})))"
     ).fetchall()

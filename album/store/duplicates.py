@@ -17,7 +17,8 @@ from album.store.faces import DECIDED_SOURCES, blob_embedding
 from album.store.photos import fs_path
 from album.store.sql import chunks, ids_in
 
-_ON_DISK = "status = 'done' AND missing = 0"
+# A stack's versions are one photo with their top (album.stacks), not copies to drop.
+_ON_DISK = "status = 'done' AND missing = 0 AND stack_of IS NULL"
 
 # What a copy may have lost that its photo carries: a date, a place, a rating or a star
 # (read from the file or given in album). Counted in SQL: free beside the row itself.
@@ -188,6 +189,10 @@ def carry_photo_marks(conn: sqlite3.Connection, keeper: int, copy: int) -> None:
 
 
 def forget_photo(conn: sqlite3.Connection, photo_id: int) -> None:
-    """A copy whose file went to the trash leaves the library (its faces with it)."""
+    """A copy whose file went to the trash leaves the library (its faces with it). Were it a
+    stack's top, its versions are photos of their own again, analysed by the next scan."""
     conn.execute("DELETE FROM photos WHERE id = ?", (photo_id,))
     conn.execute("UPDATE photos SET copy_of = NULL WHERE copy_of = ?", (photo_id,))
+    conn.execute(
+        "UPDATE photos SET stack_of = NULL, status = 'pending' WHERE stack_of = ?", (photo_id,)
+    )

@@ -51,7 +51,7 @@ def export(library: Library) -> dict[str, Any]:
     photos = []
     for row in conn.execute(
         "SELECT id, path, raw_path, status, error, missing, width, height, taken_at, "
-        "names_error, latitude, longitude, city, region, country, kind, duration "
+        "names_error, latitude, longitude, city, region, country, kind, duration, stack_of "
         "FROM photos ORDER BY path"
     ):
         photos.append(
@@ -68,6 +68,7 @@ def export(library: Library) -> dict[str, Any]:
                 "place_name": str(PlaceName(*row[12:15])) if row[14] else None,
                 "kind": row[15],  # 'photo' or 'video'
                 "duration": row[16],  # a video's length in seconds, else null
+                "stack_of": row[17],  # a version (RAW, original): its stack's top photo
                 "faces": faces.get(row[0], []),
             }
         )

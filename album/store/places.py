@@ -35,7 +35,8 @@ def places(conn: sqlite3.Connection) -> list[Place]:
     from the row where max() found its value)."""
     rows = conn.execute(
         "SELECT country, coalesce(region, ''), coalesce(city, ''), count(*), max(moment), id, "
-        "path, raw_path FROM photos WHERE status = 'done' AND country IS NOT NULL "
+        "path, raw_path FROM photos WHERE status = 'done' AND stack_of IS NULL "
+        "AND country IS NOT NULL "
         "AND country != '' GROUP BY country, region, city"
     ).fetchall()
     per_country: dict[str, int] = {}

@@ -40,6 +40,7 @@ class PhotoSummary(NamedTuple):
     rating: int = 0  # stars, 0-5 (album.store.ratings)
     favourite: bool = False
     duration: float | None = None  # a video's length in seconds (album.video); None: a photo
+    stack: str | None = None  # a stack's top: what its tile says ("RAW+JPEG"), album.stacks
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def _on_copies(conn: sqlite3.Connection) -> dict[int, tuple[int, int]]:
 PHOTO_COLUMNS = (
     "ph.id, ph.path, ph.raw_path, ph.width, ph.height, ph.taken_at, ph.status, ph.missing, "
     "ph.moment, ph.taken_at IS NULL AND ph.moment != '', coalesce(ph.rating, 0), ph.favourite, "
-    "CASE WHEN ph.kind = 'video' THEN coalesce(ph.duration, 0.0) END"
+    "CASE WHEN ph.kind = 'video' THEN coalesce(ph.duration, 0.0) END, ph.stack_label"
 )
 
 
@@ -129,7 +130,7 @@ def photo_from_row(row: tuple) -> PhotoSummary:
     path = row[1] if row[2] is None else fs_path(row[1], row[2])
     return PhotoSummary(
         row[0], path, row[3], row[4], row[5], row[6], bool(row[7]), row[8], bool(row[9]),
-        row[10], bool(row[11]), row[12],
+        row[10], bool(row[11]), row[12], row[13],
     )  # fmt: skip
 
 
@@ -157,7 +158,7 @@ def photos_with(conn: sqlite3.Connection, person_ids: list[int]) -> list[PhotoSu
 
 
 def all_photos(conn: sqlite3.Connection, *, with_faces_only: bool = False) -> list[PhotoSummary]:
-    where = "WHERE ph.status = 'done'"
+    where = "WHERE ph.status = 'done' AND ph.stack_of IS NULL"
     if with_faces_only:
         where += " AND EXISTS (SELECT 1 FROM faces f WHERE f.photo_id = ph.id AND f.removed = 0)"
     rows = conn.execute(
@@ -177,6 +178,7 @@ def photo(conn: sqlite3.Connection, photo_id: int) -> PhotoSummary | None:
 def failed_photos(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     rows = conn.execute(
         "SELECT path, raw_path, error FROM photos WHERE status = 'error' AND missing = 0 "
+        "AND stack_of IS NULL "
         "ORDER BY path"
     )
     return [(fs_path(r[0], r[1]), r[2] or "") for r in rows]

@@ -310,6 +310,22 @@ ALTER TABLE photos ADD COLUMN copies_kept INTEGER;
 CREATE INDEX photos_copy_of ON photos(copy_of) WHERE copy_of IS NOT NULL;
 """
 
+# v14, stacks (issue 22): one photo kept as several files in one folder, a RAW beside the JPEG
+# the camera made or an edit beside its original (album.stacks), is one photo. `stack_of` is
+# the id of the stack's top (the version shown, analysed and named) on each other version,
+# NULL on a top and on a photo alone; `stack_label` is what a top's tile says of its stack
+# ("RAW+JPEG", "3 versions"), NULL elsewhere. Both derived from the files' names, recomputed
+# by every scan. A version under a top is recorded (size, time, hash: a rescan knows it) but
+# not analysed, and holds no faces: what the user decided about its faces went to the top.
+# `meta.stacks_due` asks the next scan to work the stacks out even if no file changed: a
+# library from before stacks holds RAW+JPEG pairs analysed twice.
+SCHEMA_V14 = """
+ALTER TABLE photos ADD COLUMN stack_of INTEGER;
+ALTER TABLE photos ADD COLUMN stack_label TEXT;
+CREATE INDEX photos_stack_of ON photos(stack_of) WHERE stack_of IS NOT NULL;
+INSERT OR REPLACE INTO meta (key, value) VALUES ('stacks_due', '1');
+"""
+
 MIGRATIONS: list[str] = [
     SCHEMA_V1,
     SCHEMA_V2,
@@ -324,5 +340,6 @@ MIGRATIONS: list[str] = [
     SCHEMA_V11,
     SCHEMA_V12,
     SCHEMA_V13,
+    SCHEMA_V14,
 ]
 LATEST_VERSION = len(MIGRATIONS)

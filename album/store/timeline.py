@@ -86,7 +86,8 @@ def count_where(
     return int(conn.execute(f"SELECT count(*) FROM photos ph WHERE {clause}", values).fetchone()[0])
 
 
-_ANALYSED = "ph.status = 'done'"
+# A stack's versions are shown by its top (album.stacks).
+_ANALYSED = "ph.status = 'done' AND ph.stack_of IS NULL"
 
 
 def _filtered(
@@ -120,7 +121,7 @@ def day_notes(conn: sqlite3.Connection) -> dict[DayKey, DayNotes]:
     places: dict[DayKey, tuple[int, str]] = {}
     for day, guessed, city, country, count in conn.execute(
         f"SELECT substr(ph.moment, 1, 10), {_GUESSED}, ph.city, ph.country, count(*) "
-        "FROM photos ph WHERE ph.status = 'done' AND ph.country IS NOT NULL "
+        f"FROM photos ph WHERE {_ANALYSED} AND ph.country IS NOT NULL "
         "AND ph.country != '' GROUP BY 1, 2, 3, 4"
     ):
         key = (day, bool(guessed))

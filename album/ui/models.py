@@ -312,8 +312,8 @@ class PhotosModel(RowsModel[PhotoSummary]):
             return photo.id
         if role == RatingRole:
             return (photo.rating, photo.favourite)
-        if role == BadgeRole:
-            return badge(photo.duration)
+        if role == BadgeRole:  # a video's length, or what a stack holds ("RAW+JPEG")
+            return badge(photo.duration) or photo.stack
         if role == Qt.ItemDataRole.ToolTipRole:
             return photo.path + (f"\n{photo.taken_at.replace('T', ' ')}" if photo.taken_at else "")
         return None

@@ -250,9 +250,10 @@ class TileDelegate(QStyledItemDelegate):
         width = metrics.horizontalAdvance(text) + 10
         box = QRect(picture.right() - width - 3, picture.top() + 3, width, metrics.height() + 4)
         painter.setPen(Qt.PenStyle.NoPen)
-        # A video's length on a dark chip, as players show it; anything else asks for attention.
-        video = text.startswith("▶")
-        painter.setBrush(QColor(0, 0, 0, 160) if video else QColor(230, 140, 20, 230))
+        # A video's length and a stack's versions on a dark chip, as players and cameras' own
+        # browsers show them; anything else asks for attention.
+        quiet = text.startswith(("▶", "RAW+")) or text.endswith(" versions")
+        painter.setBrush(QColor(0, 0, 0, 160) if quiet else QColor(230, 140, 20, 230))
         painter.drawRoundedRect(box, 6, 6)
         painter.setPen(QColor("white"))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)

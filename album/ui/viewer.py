@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from album.imaging import PhotoError, open_photo
 from album.store import queries
 from album.store.library import Library
+from album.store.stacks import versions_of
 from album.ui.backend import Backend
 from album.ui.name_dialog import ask_name
 from album.ui.pictures import qimage_of
@@ -183,6 +184,7 @@ class PhotoViewer(QDialog):
         self.photo: queries.PhotoSummary | None = None
         self.faces: list[queries.FaceInPhoto] = []
         self.names: list[str] = []
+        self.versions: list[str] = []  # the files under this photo, a stack's top (album.stacks)
         self.scene_view = PhotoScene(self)
         self.scene_view.drawn.connect(self.add_face)
         self.scene_view.too_small.connect(self._too_small)
@@ -281,27 +283,36 @@ class PhotoViewer(QDialog):
     def reload_faces(self) -> None:
         photo_id = self.photo_id
 
-        def read(library: Library) -> tuple[list[queries.FaceInPhoto], list[str]]:
-            return queries.faces_in_photo(library.conn, photo_id), queries.person_names(
-                library.conn
-            )
+        def read(library: Library) -> tuple[list[queries.FaceInPhoto], list[str], list[str]]:
+            conn = library.conn
+            versions = versions_of(conn, [photo_id]).get(photo_id, [])
+            return queries.faces_in_photo(conn, photo_id), queries.person_names(conn), versions
 
         self.backend.query(read, lambda value: self._faces(photo_id, *value))
 
-    def _faces(self, photo_id: int, faces: list[queries.FaceInPhoto], names: list[str]) -> None:
+    def _faces(
+        self,
+        photo_id: int,
+        faces: list[queries.FaceInPhoto],
+        names: list[str],
+        versions: list[str],
+    ) -> None:
         if photo_id != self.photo_id or self.photo is None or self.closed():
             return
-        self.faces, self.names = faces, names
+        self.faces, self.names, self.versions = faces, names, versions
         self._clear_boxes()
         scene = self.scene_view.scene()
         self.scene_view.boxes = [FaceBox(face, scene) for face in faces]
         taken = (self.photo.taken_at or "").replace("T", " ")
         count = f"{len(faces)} face{'s' * (len(faces) != 1)}"
         where = f"{self.position + 1} of {len(self.photo_ids)}"
+        also = ", ".join(path.rsplit("/", 1)[-1] for path in versions)
         self.caption.setText(
-            f"{self.photo.path}  ·  {taken + '  ·  ' if taken else ''}{count}  ·  {where}  ·  "
+            f"{self.photo.path}  ·  {'also ' + also + '  ·  ' if also else ''}"
+            f"{taken + '  ·  ' if taken else ''}{count}  ·  {where}  ·  "
             "drag a rectangle to add a face the detector missed"
         )
+        self.caption.setToolTip("\n".join(["Versions of this photo:", *versions]) if also else "")
 
     @property
     def boxes(self) -> list[FaceBox]:
