@@ -241,3 +241,23 @@ def test_a_screenshot_or_a_green_landscape_is_not_searched_whole_again(tmp_path:
     landscape.save(path, "JPEG", quality=90)
     result = analyze_photo(path, HOG)
     assert result.ok and result.faces == []
+
+
+def test_a_far_face_in_other_rows_than_a_near_one_in_a_phone_photo_is_found(
+    faces: Path, tmp_path: Path
+):
+    """A 12 MP photo: one person near (a face the coarse pass sees), another far away, lower
+    in the picture (a face of about 100 px: too small for the coarse pass at 1/2, and in no
+    row beside the near face, where the bands look). The closer look goes where skin could be
+    a face even though a face was found."""
+    canvas = _plain_photo(4032, 3024)
+    near = Image.open(faces / "lfw-62x10" / "Colin_Powell" / "Colin_Powell_0001.jpg")
+    canvas.paste(near.convert("RGB").resize((750, 750)), (300, 200))
+    far = Image.open(faces / "lfw-62x10" / "Serena_Williams" / "Serena_Williams_0001.jpg")
+    canvas.paste(far.convert("RGB").resize((230, 230)), (3000, 2500))
+    path = tmp_path / "near-and-far.jpg"
+    canvas.save(path, "JPEG", quality=92)
+    result = analyze_photo(path, HOG)
+    sides = sorted(f.side for f in result.faces)
+    assert len(result.faces) == 2, sides
+    assert sides[0] * coarse_scale(4032, HOG) < HOG_WINDOW, "the far face: below the coarse pass"

@@ -409,22 +409,34 @@ def _search(
     clock.lap("detect")
     found = _verify(engine, pictures, found, doubtful, coarse, settings)
     finest = finest_scale(pictures.width * pictures.height, settings)
-    if not found and finest >= coarse * REFINE_MIN_GAIN:
+    looked = 0.0  # the scale the closer look searched every place a face could hide at
+    if finest >= coarse * REFINE_MIN_GAIN and (not found or coarse < 1):
         # Large enough to hold faces the coarse pass cannot see: a closer look where one
         # could hide (album.faces.hiding_places), the whole photo when its colours cannot say.
-        found = _closer_look(engine, pictures, coarse, finest)
+        # A photo shrunk for the coarse pass (a phone's) gets it even when faces were found:
+        # its far faces (80-160 px) sit in other rows than the near ones the bands follow.
+        found = _merge_found(found, _closer_look(engine, pictures, coarse, finest, found))
+        looked = finest
     if settings.refine_small_faces:
-        found = _refine_bands(engine, pictures, found, settings)
+        # The bands beside small faces need no second search where the closer look went
+        # at their scale already.
+        found = _refine_bands(engine, pictures, found, settings, looked)
         found = _look_beside(engine, pictures, found, coarse, settings)
     clock.lap("refine")
     return found
 
 
 def _closer_look(
-    engine: FaceEngine, pictures: _Pictures, coarse: float, finest: float
+    engine: FaceEngine, pictures: _Pictures, coarse: float, finest: float, found: list[_Found]
 ) -> list[_Found]:
+    """Faces too small for the coarse pass, in a photo with faces found or none: a phone's
+    group photo holds faces of 80-160 px beside larger ones, in other rows than theirs."""
     places = hiding_places(
-        pictures.at_least(coarse).image, pictures.width, pictures.height, HOG_WINDOW / finest
+        pictures.at_least(coarse).image,
+        pictures.width,
+        pictures.height,
+        HOG_WINDOW / finest,
+        [_as_box(f.det) for f in found],
     )
     if places is None:
         return _pass(engine, pictures, finest)
@@ -461,14 +473,21 @@ def _pass(
 
 
 def _refine_bands(
-    engine: FaceEngine, pictures: _Pictures, found: list[_Found], settings: Settings
+    engine: FaceEngine,
+    pictures: _Pictures,
+    found: list[_Found],
+    settings: Settings,
+    looked: float = 0.0,
 ) -> list[_Found]:
     """Search the horizontal bands around faces found near their pass's smallest size again,
-    at twice that scale: a group's far faces sit in the rows beside its near ones."""
+    at twice that scale: a group's far faces sit in the rows beside its near ones. Not where
+    the closer look searched at that scale or finer (`looked`): it found them."""
     small = [f for f in found if f.det.side * f.scale < HOG_WINDOW * REFINE_BELOW]
     if not small:
         return found
     scale = min(settings.max_upscale, 2 * min(f.scale for f in small))
+    if looked >= scale * 0.95:
+        return found
     if scale < max(f.scale for f in small) * REFINE_MIN_GAIN:
         return found
     bands: list[list[float]] = []

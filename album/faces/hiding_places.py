@@ -50,14 +50,24 @@ WHOLE_ABOVE = 0.6
 
 
 def hiding_places(
-    image: Image.Image, width: int, height: int, smallest: float
+    image: Image.Image,
+    width: int,
+    height: int,
+    smallest: float,
+    found: list[tuple[float, float, float, float]] = (),  # type: ignore[assignment]
 ) -> list[tuple[int, int, int, int]] | None:
     """The boxes (left, top, right, bottom, in the original's pixels) of a photo of `width` x
     `height` that could hold a face of `smallest` px or more unseen: [] when none could, None
-    when the whole photo must be searched. `image` is the photo (upright), at any size."""
+    when the whole photo must be searched. `image` is the photo (upright), at any size.
+    `found`: the faces found already (top, right, bottom, left): their own skin hides none."""
     mask, factor = _skin(image, width)
     if mask is None:
         return None
+    for top, right, bottom, left in found:
+        mask[
+            max(0, int(top * factor)) : int(bottom * factor) + 1,
+            max(0, int(left * factor)) : int(right * factor) + 1,
+        ] = False
     side = max(1.0, smallest * factor)  # the smallest face's side in mask pixels
     tile = max(8, int(side * TILE_FACES))
     overlap = int(side) + 1
