@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from album.duplicates import DuplicatePhoto, DuplicateSet
+from album.duplicates import COUNT_ONCE_DISTANCE, DuplicatePhoto, DuplicateSet
 from album.store.faces import DECIDED_SOURCES, blob_embedding
 from album.store.photos import fs_path
 from album.store.sql import chunks, ids_in
@@ -60,9 +60,15 @@ def unhashed_count(conn: sqlite3.Connection) -> int:
 
 
 def mark_copies(conn: sqlite3.Connection, sets: list[DuplicateSet]) -> int:
-    """Each copy of these sets points at its keeper (`copy_of`), every other photo at none:
-    how a person's photo count and the grouping take a set once. Returns how many changed."""
-    wanted = {m.photo.id: found.keep for found in sets for m in found.members[1:]}
+    """Each copy of these sets (within COUNT_ONCE_DISTANCE of its keeper) points at the
+    keeper (`copy_of`), every other photo at none: how a person's photo count and the
+    grouping take a set once. Returns how many changed."""
+    wanted = {
+        m.photo.id: found.keep
+        for found in sets
+        for m in found.members[1:]
+        if m.exact or (m.distance is not None and m.distance <= COUNT_ONCE_DISTANCE)
+    }
     had = dict(conn.execute("SELECT id, copy_of FROM photos WHERE copy_of IS NOT NULL"))
     gone = [pid for pid in had if pid not in wanted]
     for chunk in chunks(gone):
