@@ -212,7 +212,7 @@ class AlbumsView(QStackedWidget):
             organizer = Organizer(library)
             return [(a, organizer.cover(a.id)) for a in organizer.albums()]
 
-        self.backend.query(load, self._loaded)
+        self.backend.query(load, self._loaded, latest=self)
         if self.album_id is not None:
             self._load_album(self.album_id)
 
@@ -270,7 +270,9 @@ class AlbumsView(QStackedWidget):
             album = next((a for a in organizer.albums() if a.id == album_id), None)
             return album, organizer.photos(album_id)
 
-        self.backend.query(load, lambda value: self._album_loaded(album_id, *value))
+        self.backend.query(
+            load, lambda value: self._album_loaded(album_id, *value), latest=(self, "album")
+        )
 
     def _album_loaded(
         self, album_id: int, album: AlbumRow | None, photos: Sequence[PhotoSummary]

@@ -11,7 +11,7 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,8 @@ class Backend(QObject):
         # so the final settings are known): no scan waits for them.
         self._pool = WarmPool()
         QTimer.singleShot(0, self._warm_pool)
+        self._asked: dict[Hashable, int] = {}  # query(latest=…): reads asked, and delivered
+        self._delivered: dict[Hashable, int] = {}
 
     def _warm_pool(self) -> None:
         pool, settings = self._pool, self.settings
@@ -121,10 +123,30 @@ class Backend(QObject):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def query(self, fn: Callable[[Library], Any], on_done: Callable[[Any], None]) -> None:
-        """Run `fn(library)` on a worker thread; `on_done(result)` runs on the GUI thread."""
+    def query(
+        self,
+        fn: Callable[[Library], Any],
+        on_done: Callable[[Any], None],
+        *,
+        latest: Hashable | None = None,
+    ) -> None:
+        """Run `fn(library)` on a worker thread; `on_done(result)` runs on the GUI thread.
+
+        Reads run side by side, so they may answer out of order. With `latest` (a view's
+        reload), an answer older than one already delivered under the same key is dropped:
+        a page never goes back to what it showed before an edit."""
         path = self.library_path
-        self.jobs.read(lambda: fn(thread_library(path)), on_done)
+        if latest is None:
+            self.jobs.read(lambda: fn(thread_library(path)), on_done)
+            return
+        asked = self._asked[latest] = self._asked.get(latest, 0) + 1
+
+        def deliver(value: Any) -> None:
+            if asked > self._delivered.get(latest, 0):
+                self._delivered[latest] = asked
+                on_done(value)
+
+        self.jobs.read(lambda: fn(thread_library(path)), deliver)
 
     # -- people edits ----------------------------------------------------------------------
 

@@ -83,7 +83,7 @@ class DuplicatesView(QWidget):
         thumbnails.ready.connect(self._pictures_ready)
 
     def reload(self) -> None:
-        self.backend.query(load_sets, self._loaded)
+        self.backend.query(load_sets, self._loaded, latest=self)
 
     def _loaded(self, found: tuple[list[DuplicateSet], int]) -> None:
         self.sets, unhashed = found

@@ -101,7 +101,7 @@ class FoldersView(QWidget):
                 file_names.imported_count(library.conn),
             )
 
-        self.backend.query(load, self._loaded)
+        self.backend.query(load, self._loaded, latest=self)
 
     def _loaded(self, value: Loaded) -> None:
         folders, failed, imported = value

@@ -138,7 +138,7 @@ class PeopleView(QWidget):
             found = queries.people(conn, include_hidden=hidden, sort=sort, name_filter=text)
             return found, queries.person_names(conn), queries.unsorted_count(conn)
 
-        self.backend.query(load, self._loaded)
+        self.backend.query(load, self._loaded, latest=self)
 
     def _loaded(self, value: Loaded) -> None:
         people, names, unsorted = value

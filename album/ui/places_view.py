@@ -74,7 +74,7 @@ class PlacesView(QWidget):
         def load(library: Library) -> list[Place]:
             return places(library.conn)
 
-        self.backend.query(load, self._loaded)
+        self.backend.query(load, self._loaded, latest=self)
 
     def _loaded(self, found: list[Place]) -> None:
         self.places = found

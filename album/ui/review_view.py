@@ -135,7 +135,7 @@ class FaceReview(QWidget):
             covers = {p.id: p.cover_face_id for p in queries.people(conn, include_hidden=True)}
             return review_queue(library, limit=300), len(queries.person_names(conn)), covers
 
-        self.backend.query(load, self._loaded)
+        self.backend.query(load, self._loaded, latest=self)
 
     def _loaded(self, value: Loaded) -> None:
         """A fresh queue keeps the round's order: what is already waiting stays where it is
