@@ -23,6 +23,15 @@ def counted(number: int, word: str, plural: str | None = None) -> str:
     return f"{number} {word if number == 1 else (plural or word + 's')}"
 
 
+def file_size(size: int) -> str:
+    """A file's size as the Duplicates page and `album duplicates` both show it, so that the
+    two read alike when a user compares copies in one and decides in the other."""
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
+
+
 def duration(seconds: float | None) -> str:
     if seconds is None:
         return "--:--"

@@ -171,6 +171,95 @@ def test_the_duplicates_page_keeps_one_after_the_user_confirms(copied, qtbot):
     assert "1 set of copies" in page.summary.text()
 
 
+def test_the_duplicates_page_by_keys_alone(copied, qtbot):
+    """Ctrl+6 and the keys in the keyboard map, no click: a set and a photo are chosen (and
+    marked), Return asks first, Alt+T in the question trashes the copy, A keeps a set."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from tests.conftest import open_window
+
+    library, photos = copied
+    window = open_window(qtbot, library)
+
+    def back_to_the_window() -> None:
+        """What the window manager does on opening and after a dialog; offscreen, nobody does."""
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+
+    def press(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+        """A key as the user presses it: to whatever has the keyboard now."""
+        widget = QApplication.focusWidget()
+        assert widget is not None, "nothing has the keyboard"
+        qtbot.keyClick(widget, key, modifier)
+
+    back_to_the_window()
+    press(Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
+    page = window.duplicates
+    qtbot.waitUntil(lambda: len(page.cards) == 2, timeout=20_000)
+
+    def shown() -> tuple[int, int]:
+        """The set and photo the page marks, checked against where the keyboard is."""
+        [card] = [c for c in page.cards if c.property("current")]
+        [photo] = [n for n, p in enumerate(card.pictures) if p.property("chosen")]
+        assert QApplication.focusWidget() is card.buttons[photo]
+        return page.cards.index(card), photo
+
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.cards[0].buttons[0])
+    assert shown() == (0, 0), "the first set, the photo album would keep"
+    press(Qt.Key.Key_Down)
+    assert shown() == (1, 0)
+    press(Qt.Key.Key_Down)
+    assert shown() == (1, 0), "no set below the last"
+    press(Qt.Key.Key_PageUp)
+    assert shown() == (0, 0)
+    colin = next(n for n, c in enumerate(page.cards) if "colin" in c.found.members[0].photo.path)
+    for _ in range(colin):
+        press(Qt.Key.Key_Down)
+    card = page.cards[colin]
+    copy = card.found.members[1]
+    texts = [label.text() for label in card.findChildren(type(page.summary))]
+    # A re-saved file with the same picture reads so, not "0 of 64 bits apart".
+    likeness = "the same picture, another file" if copy.distance == 0 else "of 64 bits apart"
+    assert any(likeness in t and "IMG-0001.jpg" in t for t in texts)
+    press(Qt.Key.Key_Right)
+    assert shown() == (colin, 1)
+    press(Qt.Key.Key_Right)
+    assert shown() == (colin, 1), "no photo after the last"
+    press(Qt.Key.Key_Left)
+    assert shown() == (colin, 0)
+
+    # Return asks first; Escape (Cancel) moves nothing and the keys are back on the page.
+    press(Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.confirm is not None and page.confirm.isVisible())
+    assert "Keep colin.jpg and move 1 copy to the trash" in page.confirm.text()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is page.confirm)
+    press(Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: page.confirm is None)
+    qtbot.wait(300)
+    assert photos["colin copy"].exists()
+    back_to_the_window()
+    assert QApplication.focusWidget() is card.buttons[0]
+
+    # K asks the same; Alt+T is "Move to Trash": the set leaves, the keys go to the next one.
+    press(Qt.Key.Key_K)
+    qtbot.waitUntil(lambda: page.confirm is not None and page.confirm.isVisible())
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is page.confirm)
+    press(Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: not photos["colin copy"].exists(), timeout=20_000)
+    qtbot.waitUntil(lambda: len(page.cards) == 1, timeout=20_000)
+    assert "1 set of copies" in page.summary.text()
+    back_to_the_window()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.cards[0].buttons[0])
+    assert shown() == (0, 0) and "serena" in page.cards[0].found.members[0].photo.path
+
+    # A: "Keep all", no question; nothing moves and no set is left.
+    press(Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: not page.cards, timeout=20_000)
+    assert page.summary.text().startswith("No copies")
+    assert photos["serena"].exists() and photos["serena copy"].exists()
+
+
 def test_keeping_one_with_real_keys_and_clicks_on_a_real_x_server(x_desktop, copied):
     from tests.conftest import run_on_x
 

@@ -149,13 +149,16 @@ def _text(sets: list[DuplicateSet]) -> str:
 def _block(found: DuplicateSet) -> str:
     """One set: the keeper first, marked "keep", then its copies, each with what tells them
     apart (size, pixels, date) and how close it is."""
+    from album.terminal import file_size
+
     lines = [f"{found.kind} copies:"]
     for number, member in enumerate(found.members):
         photo = member.photo
         mark = "keep" if number == 0 else _likeness(member)
         pixels = f"{photo.width}x{photo.height}" if photo.width and photo.height else "?"
         date = (photo.taken_at or "no date")[:19].replace("T", " ")
-        lines.append(f"  {mark:<22} {_size(photo.size):>9}  {pixels:>11}  {date:<19}  {photo.path}")
+        size = file_size(photo.size)
+        lines.append(f"  {mark:<26} {size:>9}  {pixels:>11}  {date:<19}  {photo.path}")
     return "\n".join(lines)
 
 
@@ -164,11 +167,8 @@ def _likeness(member: Member) -> str:
         return "exact copy"
     if member.distance is None:
         return "near copy"
+    if member.distance == 0:
+        # Not "distance 0", which reads as "identical": the bytes differ (a re-save), so
+        # keeping one still loses whatever the other file holds.
+        return "same picture, another file"
     return f"near copy (distance {member.distance})"
-
-
-def _size(size: int) -> str:
-    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if size >= scale:
-            return f"{size / scale:.1f} {unit}"
-    return f"{size} B"

@@ -5,6 +5,11 @@ keep marked. "Keep this one" asks first (a dialog opened without a nested event 
 is its default), then sends the other files to the system's trash on the write thread: their
 names, stars and albums stay with the photo kept. "Keep all" moves nothing: the set is not
 asked about again. Until then a set counts once in the people's counts and the grouping.
+
+The keys act on one set and one photo of it, both marked (keyboard.KEYMAP lists them): Up
+and Down go from set to set, Left and Right from photo to photo, Return or K is "Keep this
+one" (the same question first), A is "Keep all". A click or Tab on a photo's button chooses
+it too, so that the mark, the focus and the keys never disagree.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ import os
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -30,7 +36,7 @@ from album.copies import KeepReport
 from album.duplicates import DuplicateSet, Member
 from album.store.duplicates import unhashed_count
 from album.store.library import Library
-from album.terminal import counted
+from album.terminal import counted, file_size
 from album.ui.backend import Backend
 from album.ui.thumbnails import Thumbnails
 
@@ -42,13 +48,6 @@ def load_sets(library: Library) -> tuple[list[DuplicateSet], int]:
     """The undecided sets, and how many photos were analysed before near copies were
     looked for (their near copies cannot be listed until they are analysed again)."""
     return copies.sets(library), unhashed_count(library.conn)
-
-
-def size_text(size: int) -> str:
-    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if size >= scale:
-            return f"{size / scale:.1f} {unit}"
-    return f"{size} B"
 
 
 class DuplicatesView(QWidget):
@@ -80,18 +79,46 @@ class DuplicatesView(QWidget):
         self._pictures: dict[int, list[QLabel]] = {}
         self.confirm: QMessageBox | None = None
         self.busy = False  # a decision is on its way to the write thread
+        self.current = 0  # the set the keys act on, in self.cards
+        self.chosen = 0  # the photo of it that Return / K keeps, in its members
         thumbnails.ready.connect(self._pictures_ready)
+        self.shortcuts: list[QShortcut] = []
+        for keys, slot in (
+            (("Up", "PgUp"), lambda: self.choose_set(self.current - 1)),
+            (("Down", "PgDown"), lambda: self.choose_set(self.current + 1)),
+            (("Left",), lambda: self.choose_photo(self.chosen - 1)),
+            (("Right",), lambda: self.choose_photo(self.chosen + 1)),
+            (("Return", "Enter", "K"), self.keep_chosen),
+            (("A",), self.keep_all_chosen),
+        ):
+            for key in keys:
+                shortcut = QShortcut(QKeySequence(key), self)
+                # The page's own, not the window's: arrows in the sidebar still change pages.
+                shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                shortcut.activated.connect(slot)
+                self.shortcuts.append(shortcut)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_moved)
 
     def reload(self) -> None:
         self.backend.query(load_sets, self._loaded, latest=self)
 
     def _loaded(self, found: tuple[list[DuplicateSet], int]) -> None:
         self.sets, unhashed = found
+        focus = QApplication.focusWidget()
+        # The keys were here (a set just decided by them, or the page just shown): they stay
+        # here, on the set that took the decided one's place, rather than on a deleted button.
+        keys_here = self.isVisible() and (focus is None or self.isAncestorOf(focus))
         for card in self.cards:
             card.deleteLater()
         self.cards = []
         self._pictures = {}
         self._show_more()
+        if self.cards:
+            self._choose(min(self.current, len(self.cards) - 1), 0, focus=keys_here)
+        elif keys_here:
+            self.scroll.setFocus(Qt.FocusReason.OtherFocusReason)
         copies = sum(len(s.members) - 1 for s in self.sets)
         if self.sets:
             text = (
@@ -147,6 +174,54 @@ class DuplicatesView(QWidget):
             if photo_id in self._pictures:
                 self._set_picture(photo_id, paths[photo_id])
 
+    # -- the keys ---------------------------------------------------------------------------
+
+    def choose_set(self, index: int) -> None:
+        if index >= len(self.cards) and self.more.isVisible():
+            self._show_more()
+        if self.cards:
+            index = max(0, min(index, len(self.cards) - 1))
+            # Another set starts on the photo album would keep: Return is its choice.
+            self._choose(index, self.chosen if index == self.current else 0)
+
+    def choose_photo(self, member: int) -> None:
+        if self.cards:
+            card = self.cards[self.current]
+            self._choose(self.current, max(0, min(member, len(card.buttons) - 1)))
+
+    def keep_chosen(self) -> None:
+        if self.cards:
+            card = self.cards[self.current]
+            if QApplication.focusWidget() is card.keep_all:
+                # Return on a focused button presses it everywhere else in the app.
+                self._keep_all(card.found)
+                return
+            self._keep(card.found, card.found.members[self.chosen])
+
+    def keep_all_chosen(self) -> None:
+        if self.cards:
+            self._keep_all(self.cards[self.current].found)
+
+    def _choose(self, index: int, member: int, focus: bool = True) -> None:
+        if self.current < len(self.cards) and self.current != index:
+            self.cards[self.current].mark(None)
+        self.current, self.chosen = index, member
+        card = self.cards[index]
+        card.mark(member)
+        button = card.buttons[member]
+        if focus:
+            card.show()  # a card just added is shown only later, and a hidden one takes no focus
+            button.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.scroll.ensureWidgetVisible(card, 0, 0)
+        self.scroll.ensureWidgetVisible(button)
+
+    def _focus_moved(self, _old: QWidget | None, new: QWidget | None) -> None:
+        for index, card in enumerate(self.cards):
+            if new in card.buttons:
+                self._choose(index, card.buttons.index(new), focus=False)
+            elif new is card.keep_all and index != self.current:
+                self._choose(index, 0, focus=False)
+
     # -- deciding --------------------------------------------------------------------------
 
     def _keep(self, found: DuplicateSet, keep: Member) -> None:
@@ -174,12 +249,18 @@ class DuplicatesView(QWidget):
 
         def answered() -> None:
             self.confirm = None  # deleted on close
+            for shortcut in self.shortcuts:
+                shortcut.setEnabled(True)
             if box.clickedButton() is trash:
                 self.busy = True
                 self.backend.keep_copy(keep.photo.id, self._kept)
 
         box.finished.connect(answered)
         self.confirm = box
+        # While it asks, Return and the letters are the question's (Cancel, Alt+T), even where
+        # the page keeps the keyboard focus (a window manager that does not activate it).
+        for shortcut in self.shortcuts:
+            shortcut.setEnabled(False)
         box.open()
 
     def _kept(self, report: KeepReport | None) -> None:
@@ -217,12 +298,19 @@ class SetCard(QFrame):
         photos = QHBoxLayout()
         photos.setSpacing(18)
         self.buttons: list[QPushButton] = []
+        self.pictures: list[QLabel] = []
         for number, member in enumerate(found.members):
             photos.addLayout(self._member(member, number == 0, picture, keep))
         photos.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(photos)
+
+    def mark(self, chosen: int | None) -> None:
+        """Where the keys act: this set (framed) and its photo `chosen` (None: not here)."""
+        _restyle(self, "current", chosen is not None)
+        for number, label in enumerate(self.pictures):
+            _restyle(label, "chosen", number == chosen)
 
     def _member(
         self,
@@ -234,13 +322,14 @@ class SetCard(QFrame):
         photo = member.photo
         column = QVBoxLayout()
         column.setSpacing(3)
-        column.addWidget(picture(member))
+        self.pictures.append(picture(member))
+        column.addWidget(self.pictures[-1])
         pixels = f"{photo.width} × {photo.height}" if photo.width and photo.height else "?"
         date = (photo.taken_at or "no date")[:16].replace("T", " ")
         folder = os.path.basename(os.path.dirname(photo.path)) or os.path.dirname(photo.path)
         lines = [
             f"<b>{_escaped(os.path.basename(photo.path))}</b>",
-            f"{size_text(photo.size)} · {pixels}",
+            f"{file_size(photo.size)} · {pixels}",
             date,
             f"in {_escaped(folder)}",
         ]
@@ -248,6 +337,9 @@ class SetCard(QFrame):
             lines.append("<span style='color:#2e7d32'>✓ album would keep this one</span>")
         elif member.exact:
             lines.append("the same file")
+        elif member.distance == 0:
+            # A re-saved file: the picture hashes the same but the bytes are not the same file.
+            lines.append("the same picture, another file")
         elif member.distance is not None:
             lines.append(f"a near copy ({member.distance} of 64 bits apart)")
         text = QLabel("<br>".join(lines))
@@ -273,6 +365,14 @@ def _fitted(pixmap: QPixmap) -> QPixmap:
         Qt.AspectRatioMode.KeepAspectRatio,
         Qt.TransformationMode.SmoothTransformation,
     )
+
+
+def _restyle(widget: QWidget, name: str, value: bool) -> None:
+    """A property the style sheet reads takes effect only once the widget is polished again."""
+    if widget.property(name) != value:
+        widget.setProperty(name, value)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
 
 
 def _escaped(text: str) -> str:

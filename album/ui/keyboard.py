@@ -92,6 +92,15 @@ KEYMAP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        "Duplicates",
+        (
+            ("Up / Down, Page Up / Page Down", "The set before / after"),
+            ("Left / Right", "The photo before / after in the set"),
+            ("Return, K", "Keep this one: the others go to the trash (asked first)"),
+            ("A", "Keep all: not copies to drop, not asked about again"),
+        ),
+    ),
+    (
         "Photo viewer",
         (
             ("Right, Page Down, Space", "Next photo"),
@@ -117,9 +126,12 @@ class KeyboardDialog(QDialog):
             font = title.font(0)
             font.setBold(True)
             title.setFont(0, font)
-            title.setFirstColumnSpanned(True)
             title.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.table.addTopLevelItem(title)
+            # Only once in the tree: before, Qt ignores it, and the unspanned titles sized the
+            # Keys column ("Any grid of photos (…)" made it half the window) and cut the
+            # longest descriptions to "…, Duplicates, Al…".
+            title.setFirstColumnSpanned(True)
             for key, what in keys:
                 self.table.addTopLevelItem(QTreeWidgetItem([key, what]))
         self.table.expandAll()
@@ -129,4 +141,14 @@ class KeyboardDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(close)
-        self.resize(780, 660)
+        # Wide enough for the longest description too, whatever the font: no row elided.
+        margins = layout.contentsMargins()
+        needed = (
+            self.table.columnWidth(0)
+            + self.table.sizeHintForColumn(1)
+            + 2 * self.table.frameWidth()
+            + self.table.verticalScrollBar().sizeHint().width()
+            + margins.left()
+            + margins.right()
+        )
+        self.resize(max(780, needed), 660)

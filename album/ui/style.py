@@ -24,6 +24,8 @@ QFrame#damage[kind="report"] {{
 }}
 QFrame#damage[kind="report"] QLabel {{ color: #1f4d1f; }}
 QLabel#picture {{ background: #e4e4e8; border-radius: 10px; }}
+QFrame#copySet[current="true"] {{ border: 2px solid {ACCENT}; border-radius: 8px; }}
+QLabel#copyPicture[chosen="true"] {{ border: 3px solid {ACCENT}; border-radius: 4px; }}
 QLabel#empty {{ font-size: 22px; font-weight: 600; color: #3a3a3e; }}
 QPushButton {{
     padding: 5px 12px; border: 1px solid #c9c9cf; border-radius: 6px; background: white;
