@@ -72,3 +72,34 @@ def test_a_reopened_library_shows_its_photos_without_decoding_one(
         assert photo_rows.remove_root(lib, root) == 6
     with sqlite3.connect(cache_path(library)) as cache:
         assert cache.execute("SELECT count(*) FROM thumbnails").fetchone()[0] == 0
+
+
+def test_pictures_still_come_while_the_window_never_stops_painting(
+    qtbot, tmp_path: Path, lfw_people
+):
+    """The picture threads wait while a paint runs (the GUI thread then has the GIL to
+    itself), but never for good: a view that repaints without pause still gets its pictures."""
+    from PySide6.QtCore import QTimer
+
+    folder, library = tmp_path / "Pictures", tmp_path / "library.db"
+    copy_photos(lfw_people["Colin_Powell"][:6], folder)
+    album("scan", folder, "--library", library, "--workers", "1", "--quiet")
+    photos = {p["id"]: p["path"] for p in export(library)["photos"]}
+    thumbnails = Thumbnails(library)
+    asked = 0
+
+    def paint() -> None:  # what a grid's paint does: asks for every tile's picture
+        nonlocal asked
+        asked += 1
+        for photo_id, path in photos.items():
+            thumbnails.photo(photo_id, path)
+
+    painting = QTimer(interval=0)
+    painting.timeout.connect(paint)
+    painting.start()
+    try:
+        qtbot.waitUntil(lambda: all(thumbnails.cached("photo", i) for i in photos), timeout=20_000)
+    finally:
+        painting.stop()
+    thumbnails.wait()
+    assert asked > 10, "the view kept painting while the pictures came"

@@ -38,6 +38,9 @@ PHOTO_SIDE = 320
 # 0.5 ms: a screen of new photos cost the picture threads 0.4 s more.
 THUMBNAIL_QUALITY = 80
 WORKERS = 2
+# How long a picture thread waits at most for the GUI thread to finish painting (see
+# `Thumbnails._hold`): a bound, in case the event loop is blocked elsewhere.
+PAINT_WAIT_S = 0.1
 
 Key = tuple[str, int]  # ("face", face id) or ("photo", photo id)
 
@@ -58,6 +61,7 @@ class _Take(QRunnable):
         owner = self._owner
         owner.threads.add(threading.get_ident())
         while True:
+            owner._gui_idle.wait(PAINT_WAIT_S)
             with owner._lock:
                 if not owner._stack:
                     owner._running -= 1
@@ -105,6 +109,15 @@ class Thumbnails(QObject):
         self._deliver.timeout.connect(self._tell_ready)
         self._signals.damaged.connect(self.damaged)
         self.dropped = 0  # requests dropped because their tile left the screen
+        # Set while the GUI thread is not painting. A paint is Python through and through (a
+        # screen of tiles: ~25 ms), and with both picture threads running Python beside it,
+        # it got the GIL a third of the time: scrolling the 100,000-photo timeline stalled
+        # the window for up to 190 ms. The threads now wait between two pictures while a
+        # paint asks for pictures, and go on once the event loop turns.
+        self._gui_idle = threading.Event()
+        self._gui_idle.set()
+        self._resume = QTimer(self, singleShot=True, interval=0)
+        self._resume.timeout.connect(self._gui_idle.set)
 
     def face(self, face_id: int | None) -> QPixmap | None:
         if face_id is None:
@@ -130,6 +143,7 @@ class Thumbnails(QObject):
         self.dropped += len(gone)
 
     def _get(self, key: Key, path: str | None) -> QPixmap | None:
+        self._hold()
         if key in self._cache:
             self._cache.move_to_end(key)
             if key in self._stale:
@@ -137,6 +151,12 @@ class Thumbnails(QObject):
             return self._cache[key]
         self._request(key, path)
         return None
+
+    def _hold(self) -> None:
+        """Keep the picture threads from starting another picture until this paint is over."""
+        if self._gui_idle.is_set():
+            self._gui_idle.clear()
+            self._resume.start()
 
     def _request(self, key: Key, path: str | None) -> None:
         if key in self._requested:
