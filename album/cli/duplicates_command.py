@@ -80,14 +80,14 @@ def _decide(args: argparse.Namespace) -> int:
         except copies.CopiesError as exc:
             raise CommandError(str(exc)) from None
         if args.keep_all:
-            copies.keep_all(library, [chosen])
+            copies.keep_all(library, [chosen], found=found)
             print(f"Kept all {len(found.members)} photos of the set; it is not asked about again.")
             return 0
         doomed = [m.photo.path for m in found.members if m.photo.id != chosen]
         if not args.yes and not _confirm(doomed):
             print("Nothing moved.")
             return 1
-        report = copies.keep_one(library, chosen)
+        report = copies.keep_one(library, chosen, found=found)
         copies.refresh(library)
     for path in report.trashed:
         print(f"to the trash: {path}")
