@@ -269,6 +269,7 @@ def test_keeping_one_with_real_keys_and_clicks_on_a_real_x_server(x_desktop, cop
     assert shown["page"] == "Duplicates"
     assert "move 1 copy to the trash" in shown["question"] and shown["asked_in_front"]
     assert shown["kept_after_escape"] is True
+    assert shown["chosen_by_keys"][1] == 0, "K keeps the photo album would keep"
     assert not photos["colin copy"].exists() and (_trash() / "IMG-0001.jpg").exists()
     assert sorted(shown["left"]) == ["serena.jpg", "serena.jpg"]
     assert shown["summary"].startswith("No copies") and shown["kept_marks"] == 2
