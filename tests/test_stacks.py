@@ -297,3 +297,34 @@ def test_a_jpeg_that_cannot_be_read_leaves_its_raw_the_photo(tmp_path, faces):
         assert queries.failed_photos(opened.conn) == []
     _scan(library, folder)
     assert sorted(_photos(library)) == ["IMG_0003.CR2"]
+
+
+def test_names_reach_the_raw_sidecar_where_other_programs_read_them(stacked):
+    """Lightroom, darktable and digiKam read a RAW's people from its own sidecar: a name given
+    to the stack goes there too (checked with exiftool), the RAW itself stays untouched, a
+    rescan has nothing to read again, and forgetting the person takes it out of both."""
+    from tests.xmp_tools import read_json
+
+    library, folder = stacked
+    raw = folder / "IMG_0001.CR2"
+    raw_bytes = raw.read_bytes()
+    face = _largest(_faces(library, folder / "IMG_0001.JPG"))
+    album("name", "--face", face["id"], "Colin Powell", "--library", library)
+    written = album("write-metadata", "--library", library).stdout
+    assert "IMG_0001.CR2.xmp" in written, written
+
+    on_jpeg = read_json(folder / "IMG_0001.JPG.xmp", "-RegionInfo", "-PersonInImage")
+    on_raw = read_json(folder / "IMG_0001.CR2.xmp", "-RegionInfo", "-PersonInImage")
+    assert on_raw["PersonInImage"] == "Colin Powell" or on_raw["PersonInImage"] == ["Colin Powell"]
+    [region] = on_raw["RegionInfo"]["RegionList"]
+    assert region["Name"] == "Colin Powell" and region["Type"] == "Face"
+    assert region["Area"] == on_jpeg["RegionInfo"]["RegionList"][0]["Area"], "the same frame"
+    assert raw.read_bytes() == raw_bytes, "the RAW is never opened for writing"
+    # The edit's original under trip_edited.jpg is no RAW: nothing is written beside it.
+    assert not (folder / "trip.jpg.xmp").exists()
+
+    assert "0 changed or resumed" in _scan(library, folder)
+    album("forget", "Colin Powell", "--yes", "--library", library)
+    for sidecar in ("IMG_0001.JPG.xmp", "IMG_0001.CR2.xmp"):
+        left = read_json(folder / sidecar, "-RegionInfo", "-PersonInImage")
+        assert "Colin" not in json.dumps(left), sidecar

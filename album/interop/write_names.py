@@ -3,6 +3,9 @@
 Modes: "sidecar" (the default of the command) writes `photo.jpg.xmp` beside the photo, or
 merges into the one sidecar the photo already has (a Lightroom `photo.xmp` stays the place
 Lightroom reads); the original is never opened for writing, so it stays byte-identical.
+A camera's RAW stacked under its JPEG (album.stacks) gets the same names in its own sidecar
+(`IMG_0001.CR2.xmp`, or the one it has): Lightroom, darktable and digiKam read a RAW's people
+there, not in its JPEG's.
 "file" writes inside JPEGs (album's own APP1 writer, verified and atomic, see `jpeg_xmp`);
 every other format (PNG, WebP, TIFF, HEIC, RAW) gets a sidecar, because no MIT-compatible
 library writes them safely. Unnamed groups and unconfirmed suggestions are never written.
@@ -20,13 +23,14 @@ from pathlib import Path
 
 from PIL import Image
 
-from album.imaging import photo_orientation
+from album.imaging import RAW_SUFFIXES, photo_orientation
 from album.interop.file_names import sidecar_state, sidecars
 from album.interop.jpeg_xmp import JPEG_SUFFIXES, JpegXmpError, read_jpeg_packet, write_in_place
 from album.interop.rdf import XmpError
 from album.interop.xmp_write import NamedFace, merge_packet
 from album.store import file_names as store
 from album.store.library import Library
+from album.store.stacks import version_rows
 
 MODES = ("never", "sidecar", "file")
 SETTING_KEY = "write_names"
@@ -93,10 +97,61 @@ def write_names(
                 rating=photo.rating,
             )  # fmt: skip
             report.written.append(done)
+            for raw_id, raw in _camera_raws(library, photo.photo_id, Path(photo.path)):
+                written = _write_raw(
+                    library, raw_id, Path(photo.path), raw, faces, dry_run, done,
+                    rating=photo.rating,
+                )  # fmt: skip
+                if written is not None:
+                    report.written.append(written)
         except (OSError, XmpError, JpegXmpError) as exc:
             message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             report.failed.append((photo.path, message))
     return report
+
+
+def _camera_raws(library: Library, photo_id: int, path: Path) -> list[tuple[int, Path]]:
+    """(photo id, path) of the RAW files stacked under this photo that its camera made with
+    it (the same name): their picture is this one's. A RAW under an edit is left alone: the
+    edit may be cropped, and its regions would miss the RAW's faces."""
+    versions = version_rows(library.conn, [photo_id]).get(photo_id, [])
+    return [
+        (raw_id, Path(v))
+        for raw_id, v in versions
+        if Path(v).suffix.lower() in RAW_SUFFIXES and Path(v).stem == path.stem and Path(v).exists()
+    ]
+
+
+def _write_raw(
+    library: Library,
+    raw_id: int,
+    top: Path,
+    raw: Path,
+    faces: list[NamedFace],
+    dry_run: bool,
+    done: Written,
+    *,
+    rating: int | None,
+) -> Written | None:
+    """The top's names and stars into its RAW's sidecar, in the JPEG's frame (the camera wrote
+    both with one orientation and one shape). None when that sidecar is the one just written
+    (Lightroom's `IMG_0001.xmp`, shared by the pair)."""
+    existing = sidecars(raw)
+    target = existing[0] if existing else raw.with_name(raw.name + ".xmp")
+    if str(target) == done.path:
+        return None
+    names = sorted({f.name for f in faces})
+    if not dry_run:
+        orientation, size = _stored_frame(top)
+        before = store.written(library.conn, str(target))
+        _rewrite_sidecar(target, faces, set(before), orientation, size, rating=rating)
+        with library.write() as db:
+            # Under the RAW's own row, with its sidecars' state as written: a rescan then
+            # has nothing of it to read again, and `album forget` finds the file.
+            stat = raw.stat()
+            state = (sidecar_state(raw), stat.st_size, stat.st_mtime_ns, None)
+            store.record_written(db.conn, str(target), raw_id, names, state)
+    return Written(str(target), names, rating)
 
 
 def remove_name(library: Library, name: str, *, dry_run: bool = False) -> WriteReport:

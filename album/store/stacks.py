@@ -144,14 +144,21 @@ def record_versions(conn: sqlite3.Connection, versions: list[tuple[int, int, int
 
 def versions_of(conn: sqlite3.Connection, top_ids: list[int]) -> dict[int, list[str]]:
     """top -> the paths of the versions under it (those on disk first, then by name)."""
-    found: dict[int, list[str]] = {}
+    return {
+        top: [path for _, path in versions] for top, versions in version_rows(conn, top_ids).items()
+    }
+
+
+def version_rows(conn: sqlite3.Connection, top_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """top -> (photo id, path) of the versions under it, in `versions_of`'s order."""
+    found: dict[int, list[tuple[int, str]]] = {}
     for chunk in chunks(top_ids):
-        for top, text, raw in conn.execute(
-            "SELECT stack_of, path, raw_path FROM photos INDEXED BY photos_stack_of "
+        for top, photo_id, text, raw in conn.execute(
+            "SELECT stack_of, id, path, raw_path FROM photos INDEXED BY photos_stack_of "
             f"WHERE stack_of IN {ids_in(chunk)} ORDER BY stack_of, missing, path",
             chunk,
         ):
-            found.setdefault(top, []).append(fs_path(text, raw))
+            found.setdefault(top, []).append((photo_id, fs_path(text, raw)))
     return found
 
 
