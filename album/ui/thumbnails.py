@@ -236,6 +236,9 @@ class Thumbnails(QObject):
             return len(self._stack)
 
     def wait(self, msecs: int = 10_000) -> bool:
+        # The GUI thread blocks here, so it paints nothing: the threads need not wait for it.
+        self._resume.stop()
+        self._gui_idle.set()
         return self._pool.waitForDone(msecs)
 
 
