@@ -300,3 +300,29 @@ def test_a_grid_refresh_keeps_the_tiles_and_repaints_only_what_changed(qtbot, wi
     qtbot.waitUntil(lambda: model.data(model.index_of(person)) == "Zed", timeout=WAIT)
     assert resets == [], "one new name reset the whole grid"
     assert changed == [(row, row)], "one new name repainted more than its tile"
+
+
+def test_wherever_a_scroll_stops_the_tiles_on_screen_get_their_pictures(qtbot, window: MainWindow):
+    """At every offset of one tile's height, even where the viewport's corner and centre fall
+    between two tiles, the tiles on screen get their faces: such a stop once looked like an
+    empty screen, and every waiting request, the screen's own too, was dropped."""
+    settle(qtbot, window)
+    thumbnails, view, model = window.thumbnails, window.people.view, window.people.model
+    end = model.index(len(model.rows) - 1)
+    qtbot.waitUntil(lambda: view.visualRect(end).isValid(), timeout=WAIT)
+    bar = view.verticalScrollBar()
+    pitch = view.visualRect(model.index(0)).height() + 2 * view.spacing() + 2
+    middle = bar.maximum() // 2
+    for offset in range(0, pitch, 3):
+        bar.setValue(middle + offset)
+        QApplication.processEvents()
+        rect = view.viewport().rect()
+        shown = [
+            row.cover_face_id
+            for n, row in enumerate(model.rows)
+            if row.cover_face_id is not None and view.visualRect(model.index(n)).intersects(rect)
+        ]
+        assert shown, "no tile on screen"
+        qtbot.waitUntil(
+            lambda shown=shown: all(thumbnails.cached("face", f) for f in shown), timeout=WAIT
+        )

@@ -272,27 +272,28 @@ class VisibleTiles(QObject):
         if rows_on_screen is not None:  # the timeline knows its tiles on screen (no headings)
             return {model.picture_id(row) for row in rows_on_screen()}  # type: ignore[attr-defined]
         rect = view.viewport().rect()
-        first = view.indexAt(rect.topLeft())
-        if not first.isValid():
-            first = view.indexAt(rect.center())
-        if not first.isValid():
-            return set()
-        row = first.row()
-        # The top tiles of a row may start above the viewport's corner.
-        while row > 0 and view.visualRect(model.index(row - 1, 0)).intersects(rect):
-            row -= 1
-        ids: set[int] = set()
         count = model.rowCount()
-        while row < count:
-            index = model.index(row, 0)
-            if not view.visualRect(index).intersects(rect):
-                if row > first.row():
-                    break
+        # The first row whose tile reaches into the viewport, by a binary search over the
+        # rows' rectangles (laid out in order, top to bottom). Probing with indexAt at the
+        # corner and the centre fell in the gaps between tiles at some offsets: nothing
+        # seemed on screen, and every request, the screen's own too, was dropped (the last
+        # screen of the 100,000-photo People grid stayed grey once the threads waited).
+        low, high = 0, count
+        while low < high:
+            middle = (low + high) // 2
+            if view.visualRect(model.index(middle, 0)).bottom() < rect.top():
+                low = middle + 1
             else:
+                high = middle
+        ids: set[int] = set()
+        for row in range(low, count):
+            tile = view.visualRect(model.index(row, 0))
+            if tile.top() > rect.bottom():
+                break
+            if tile.intersects(rect):
                 picture = model.picture_id(row)  # type: ignore[attr-defined]
                 if picture is not None:
                     ids.add(picture)
-            row += 1
         return ids
 
     def _tell(self) -> None:
