@@ -278,17 +278,20 @@ class VisibleTiles(QObject):
         # corner and the centre fell in the gaps between tiles at some offsets: nothing
         # seemed on screen, and every request, the screen's own too, was dropped (the last
         # screen of the 100,000-photo People grid stayed grey once the threads waited).
+        # A grid laying its tiles out in batches has no rectangle yet for the rows after the
+        # last batch: they count as below the screen.
         low, high = 0, count
         while low < high:
             middle = (low + high) // 2
-            if view.visualRect(model.index(middle, 0)).bottom() < rect.top():
+            tile = view.visualRect(model.index(middle, 0))
+            if tile.isValid() and tile.bottom() < rect.top():
                 low = middle + 1
             else:
                 high = middle
         ids: set[int] = set()
         for row in range(low, count):
             tile = view.visualRect(model.index(row, 0))
-            if tile.top() > rect.bottom():
+            if not tile.isValid() or tile.top() > rect.bottom():
                 break
             if tile.intersects(rect):
                 picture = model.picture_id(row)  # type: ignore[attr-defined]
