@@ -136,8 +136,7 @@ def _write_raw(
     """The top's names and stars into its RAW's sidecar, in the JPEG's frame (the camera wrote
     both with one orientation and one shape). None when that sidecar is the one just written
     (Lightroom's `IMG_0001.xmp`, shared by the pair)."""
-    existing = sidecars(raw)
-    target = existing[0] if existing else raw.with_name(raw.name + ".xmp")
+    target = _sidecar_for(raw)
     if str(target) == done.path:
         return None
     names = sorted({f.name for f in faces})
@@ -152,6 +151,12 @@ def _write_raw(
             state = (sidecar_state(raw), stat.st_size, stat.st_mtime_ns, None)
             store.record_written(db.conn, str(target), raw_id, names, state)
     return Written(str(target), names, rating)
+
+
+def _sidecar_for(path: Path) -> Path:
+    """The sidecar album writes a file's names into: the one it has, else `name.ext.xmp`."""
+    existing = sidecars(path)
+    return existing[0] if existing else path.with_name(path.name + ".xmp")
 
 
 def remove_name(library: Library, name: str, *, dry_run: bool = False) -> WriteReport:
@@ -235,8 +240,7 @@ def _write_photo(
         if not dry_run:
             write_in_place(path, packet)
     else:
-        existing = sidecars(path)
-        target = existing[0] if existing else path.with_name(path.name + ".xmp")
+        target = _sidecar_for(path)
         before = store.written(library.conn, str(target))
         if not dry_run:
             _rewrite_sidecar(target, faces, set(before), orientation, size, rating=rating)
