@@ -177,6 +177,7 @@ def source_faces(faces: Path, cache: Path) -> list[tuple[Path, list[list[int]]]]
         return [(Path(p), b) for p, b in known]
     import face_recognition
 
+    cache.mkdir(parents=True, exist_ok=True)
     found = []
     for folder in SOURCES:
         paths = sorted((faces / folder).rglob("*.jpg"))

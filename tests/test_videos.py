@@ -19,6 +19,8 @@ from PIL import Image, ImageFilter
 from album import video
 from album.config import Settings
 from album.faces.analyze import analyze_photo
+from album.faces.engine import engine_for
+from album.faces.video_faces import analyze_video
 from album.imaging import open_photo
 from tests.conftest import (
     album,
@@ -44,6 +46,7 @@ def write_video(
     rotation: int = 0,
     creation_time: str | None = None,
     blur_odd: bool = False,
+    size: tuple[int, int] = SIZE,
 ) -> Path:
     """A video of `picture` drifting across the frame (None: no face at all). `rotation`
     stores the frames turned by that many degrees clockwise with a display matrix that turns
@@ -53,17 +56,17 @@ def write_video(
         if creation_time:
             out.metadata["creation_time"] = creation_time
         stream = out.add_stream(codec, rate=fps)
-        width, height = SIZE if rotation % 180 == 0 else SIZE[::-1]
+        width, height = size if rotation % 180 == 0 else size[::-1]
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         if rotation:
             stream.set_display_rotation(rotation)
         for i in range(round(seconds * fps)):
-            canvas = Image.new("RGB", SIZE, (40 + i * 4 % 200, 90, 130))
+            canvas = Image.new("RGB", size, (40 + i * 4 % 200, 90, 130))
             if picture is not None:
                 canvas.paste(picture, (110 + i * 2, 50))
             else:
-                for x in range(0, SIZE[0], 40):  # stripes: detail to be sharp or blurred
-                    canvas.paste((230, 230, 230), (x + i % 40, 0, x + i % 40 + 8, SIZE[1]))
+                for x in range(0, size[0], 40):  # stripes: detail to be sharp or blurred
+                    canvas.paste((230, 230, 230), (x + i % 40, 0, x + i % 40 + 8, size[1]))
             if blur_odd and i % 2:
                 canvas = canvas.filter(ImageFilter.GaussianBlur(4))
             if rotation:
@@ -196,6 +199,20 @@ def test_frames_are_the_sharpest_of_their_neighbourhood_and_upright(tmp_path: Pa
     assert result.error is None and len(result.faces) == 1
     top, right, bottom, left = result.faces[0].box
     assert right - left < 300 and bottom - top < 300 and right <= SIZE[0] and bottom <= SIZE[1]
+
+
+def test_a_face_too_small_for_the_first_pass_in_an_hd_video_is_found(
+    tmp_path: Path, colin: list[Path]
+):
+    """A 720p video's first pass sees faces of 80 px and more; a smaller one (here about 50
+    px) is looked for closer, in the video's sharpest frame."""
+    small = face(colin[4]).resize((110, 110), Image.Resampling.LANCZOS)
+    clip = write_video(tmp_path / "far.mp4", small, seconds=2.0, size=(1280, 720))
+    settings = Settings()
+    found = analyze_video(engine_for(settings), clip, settings)
+    assert found.ok, found.error
+    assert len(found.faces) == 1
+    assert 40 <= found.faces[0].side < 80
 
 
 def test_duration_as_players_show_it():
