@@ -89,11 +89,13 @@ REGION_SIDE = 160
 REGION_MARGIN = 0.5
 REGION_THRESHOLD = -0.5
 REGION_LOOK_IOU = 0.2
-# A pass over this many pixels or more searches the picture's brightness alone: dlib's HOG
-# then takes one gradient per pixel instead of the strongest of three colours, 30 % less time
-# on a 12 MP photo (see benchmarks/phone_library.py). NATIVE_SLACK: such a photo searched up to
-# this much closer than its own pixels is searched at them, without dlib's doubling.
-GREY_PIXELS = 4_000_000
+# A photo of NATIVE_PIXELS or more searched up to NATIVE_SLACK times closer than its own
+# pixels is searched at them: dlib's doubling of a half-size picture to search a 12 MP photo
+# at 1.03x took 30 % longer than the photo's own pixels. (Searching in grey, one gradient a
+# pixel instead of the strongest of three colours, took 30 % less time again but lost faces:
+# 2 of the 12mp set's 41 searched whole in grey, 1 of them, scored 0.06 in colour, when grey
+# only chose the windows colour then decided. benchmarks/scan_speed.py.)
+NATIVE_PIXELS = 4_000_000
 NATIVE_SLACK = 1.1
 DRAFT_SCALES = (1 / 8, 1 / 4, 1 / 2)
 DRAFT_SLACK = 1.2  # a draft scale this much finer than asked for is used as it is
@@ -261,8 +263,7 @@ class _Pictures:
         self.path, self.data, self.max_pixels = path, data, max_pixels
         self.width, self.height = width, height
         self.decoded: list[Photo] = []
-        # A large photo is searched in grey (GREY_PIXELS); a small one as the naive loop does.
-        self.grey = width * height >= GREY_PIXELS
+        self.large = width * height >= NATIVE_PIXELS
 
     @property
     def side(self) -> int:
@@ -282,7 +283,7 @@ class _Pictures:
         return photo
 
     def region(
-        self, scale: float, box: tuple[int, int, int, int] | None = None, grey: bool = False
+        self, scale: float, box: tuple[int, int, int, int] | None = None
     ) -> tuple[np.ndarray, tuple[int, int]]:
         """Pixels of `box` (left, top, right, bottom; None: all) at `scale`, and where the
         returned picture's top-left corner lies in the original."""
@@ -298,7 +299,7 @@ class _Pictures:
         if abs(factor - 1) > 0.01:
             size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
             image = image.resize(size, Image.Resampling.BILINEAR)
-        return np.asarray(image.convert("L") if grey else image), (left, top)
+        return np.asarray(image), (left, top)
 
 
 @dataclass(frozen=True)
@@ -376,7 +377,6 @@ class _Decoded(_Pictures):
     def __init__(self, photo: Photo) -> None:
         super().__init__(Path(), b"", photo.width, photo.height, 0)
         self.decoded = [photo]
-        self.grey = True  # a video's frame: no naive loop's scores to agree with
 
     def at_least(self, scale: float) -> Photo:
         return self.decoded[0]
@@ -472,11 +472,11 @@ def _pass(
     """Faces in the photo (or `box`) searched at `scale`. Above 1x the picture is doubled by
     dlib itself, as the naive loop's upsample does: detections near the threshold then agree.
     A negative `threshold` adds the doubtful windows (scored below 0) to what it returns."""
-    if 1 < scale <= NATIVE_SLACK and pictures.grey:
+    if 1 < scale <= NATIVE_SLACK and pictures.large:
         scale = 1.0  # a phone photo's own pixels: no doubling for 3 % more
     upsample = 1 if scale > 1.001 else 0
     searched = scale / (1 + upsample)  # dlib reports boxes in the picture it was given
-    pixels, (left, top) = pictures.region(searched, box, grey=pictures.grey)
+    pixels, (left, top) = pictures.region(searched, box)
     found = []
     for d in engine.detect(pixels, upsample, threshold):
         det = Detection(
