@@ -206,7 +206,7 @@ def test_an_edit_that_cropped_the_named_face_away_leaves_its_original_shown(tmp_
 
 
 def test_the_timeline_shows_a_stack_once_with_its_badge_and_the_viewer_its_versions(stacked, qtbot):
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import Qt, QUrl
     from PySide6.QtTest import QTest
 
     from album.ui.models import BadgeRole
@@ -234,7 +234,43 @@ def test_the_timeline_shows_a_stack_once_with_its_badge_and_the_viewer_its_versi
     qtbot.waitUntil(lambda: bool(viewer.versions), timeout=10_000)
     assert [Path(p).name for p in viewer.versions] == ["IMG_0001.CR2"]
     assert "also IMG_0001.CR2" in viewer.caption.text()
+
+    # A click on the RAW's name opens the RAW in the system's program for it.
+    opened = open_a_version(viewer, QTest.mouseClick)
+    assert [Path(QUrl(url).toLocalFile()).name for url in opened] == ["IMG_0001.CR2"]
+    assert Path(QUrl(opened[0]).toLocalFile()).exists()
     viewer.close()
+
+
+def version_link_point(viewer):  # -> QPoint over the first version's name
+    from PySide6.QtCore import QPoint
+
+    label = viewer.versions_link
+    rect = label.contentsRect()
+    prefix = label.fontMetrics().horizontalAdvance("Open ")
+    return QPoint(rect.left() + prefix + 12, rect.center().y())
+
+
+def open_a_version(viewer, click) -> list[str]:
+    """Click the first version's link, the system's opener replaced by a recorder."""
+    from PySide6.QtCore import QObject, Qt, Slot
+    from PySide6.QtGui import QDesktopServices
+
+    opened: list[str] = []
+
+    class Recorder(QObject):
+        @Slot("QUrl")
+        def open(self, url) -> None:
+            opened.append(url.toString())
+
+    recorder = Recorder()
+    QDesktopServices.setUrlHandler("file", recorder, "open")
+    try:
+        assert viewer.versions_link.isVisible()
+        click(viewer.versions_link, Qt.MouseButton.LeftButton, pos=version_link_point(viewer))
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    return opened
 
 
 def test_a_stack_with_real_keys_and_clicks_on_a_real_x_server(x_desktop, stacked):
@@ -247,6 +283,7 @@ def test_a_stack_with_real_keys_and_clicks_on_a_real_x_server(x_desktop, stacked
     assert shown["tiles"] == ["IMG_0001.JPG", "tony.jpg", "trip_edited.jpg"]
     assert shown["badge"] == "RAW+JPEG" and shown["clicked"] == "IMG_0001.JPG"
     assert shown["opened"] == "IMG_0001.JPG" and "also IMG_0001.CR2" in shown["caption"]
+    assert shown["version_opened"] == ["IMG_0001.CR2"]
 
 
 def test_a_named_raw_moved_beside_its_jpeg_gives_it_its_name_stars_and_album(tmp_path, faces):

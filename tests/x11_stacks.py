@@ -4,7 +4,8 @@ test_stacks.py in its own process with QT_QPA_PLATFORM=xcb and DISPLAY set.
     python -m tests.x11_stacks LIBRARY
 
 Ctrl+1 opens Photos; the RAW+JPEG pair is one tile with its badge; a click on it and Return
-open the viewer, whose caption names the RAW under it; Escape closes it. Prints what each
+open the viewer, whose caption names the RAW under it; a click on the RAW's name opens it
+with the system's program; Escape closes it. Prints what each
 step showed, as JSON.
 """
 
@@ -12,6 +13,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+from PySide6.QtCore import QObject, QPoint, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
 
 from album.ui.main_window import MainWindow
 from album.ui.models import BadgeRole
@@ -39,6 +43,22 @@ def walk(window: MainWindow, library: Path) -> dict[str, object]:
     wait(lambda: bool(viewer.versions), "the versions in the viewer")
     shown["opened"] = Path(viewer.photo.path).name if viewer.photo else None
     shown["caption"] = viewer.caption.text()
+    # The RAW's name beside the caption opens it with the system's program: recorded here.
+    opened: list[str] = []
+
+    class Recorder(QObject):
+        @Slot("QUrl")
+        def open(self, url: QUrl) -> None:
+            opened.append(url.toLocalFile())
+
+    recorder = Recorder()
+    QDesktopServices.setUrlHandler("file", recorder, "open")
+    label = viewer.versions_link
+    prefix = label.fontMetrics().horizontalAdvance("Open ")
+    click_at(label, QPoint(label.contentsRect().left() + prefix + 12, label.height() // 2))
+    wait(lambda: bool(opened), "the RAW opened")
+    QDesktopServices.unsetUrlHandler("file")
+    shown["version_opened"] = [Path(p).name for p in opened]
     focus(viewer)
     keys("Escape")
     wait(lambda: viewer_open() is None, "the viewer closed")

@@ -7,11 +7,14 @@ Backspace, Home / End and the ‹ › buttons walk through the photos of the gri
 
 from __future__ import annotations
 
+from html import escape
+
 import shiboken6
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QDesktopServices,
     QFont,
     QImage,
     QKeySequence,
@@ -191,6 +194,17 @@ class PhotoViewer(QDialog):
         self.scene_view.clicked.connect(self.face_clicked)
         self.caption = QLabel()
         self.caption.setObjectName("dim")
+        # A long path beside a stack's links wraps rather than widens the window.
+        self.caption.setWordWrap(True)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # A stack's other files (the RAW under a JPEG, the original under an edit), each a
+        # link that opens it in the program the system uses for it: a RAW editor, say.
+        self.versions_link = QLabel()
+        self.versions_link.setTextFormat(Qt.TextFormat.RichText)
+        self.versions_link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.versions_link.setToolTip("Open it in the program your system uses for it")
+        self.versions_link.linkActivated.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
+        self.versions_link.hide()
         self.previous = QPushButton("‹")
         self.previous.setToolTip("Previous photo (Left, Page Up, Backspace)")
         self.previous.clicked.connect(lambda: self.go(self.position - 1))
@@ -203,7 +217,8 @@ class PhotoViewer(QDialog):
         bottom = QHBoxLayout()
         bottom.setContentsMargins(8, 0, 8, 0)
         bottom.addWidget(self.previous)
-        bottom.addWidget(self.caption, 1, Qt.AlignmentFlag.AlignHCenter)
+        bottom.addWidget(self.caption, 1)
+        bottom.addWidget(self.versions_link)
         bottom.addWidget(self.next)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 6)
@@ -261,6 +276,7 @@ class PhotoViewer(QDialog):
         if photo_id != self.photo_id or self.closed():
             return
         self.photo = photo
+        self.versions_link.hide()  # until this photo's own versions are read
         scene = self.scene_view.scene()
         self._clear_boxes()
         if self.scene_view.picture is not None:
@@ -313,6 +329,13 @@ class PhotoViewer(QDialog):
             "drag a rectangle to add a face the detector missed"
         )
         self.caption.setToolTip("\n".join(["Versions of this photo:", *versions]) if also else "")
+        links = "  ".join(
+            f'<a href="{escape(QUrl.fromLocalFile(path).toString())}">'
+            f"{escape(path.rsplit('/', 1)[-1])}</a>"
+            for path in versions
+        )
+        self.versions_link.setText(f"Open {links}" if versions else "")
+        self.versions_link.setVisible(bool(versions))
 
     @property
     def boxes(self) -> list[FaceBox]:
