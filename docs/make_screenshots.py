@@ -180,6 +180,12 @@ def photo_folder(faces: Path, root: Path) -> Path:
     small = portrait.convert("RGB").resize((portrait.width * 3 // 4, portrait.height * 3 // 4))
     small.save(whatsapp / "IMG-20231226-WA0004.jpg", quality=80)
     shutil.copy(events / "frec_obama_and_biden.jpg", backup / "frec_obama_and_biden.jpg")
+    # The group photo's camera RAW beside it (a TIFF-based file whose preview is the JPEG):
+    # one photo, a stack, whose viewer offers to open the RAW.
+    raw = (
+        b"II*\x00\x08\x00\x00\x00" + bytes(120) + (events / "frec_obama_and_biden.jpg").read_bytes()
+    )
+    (events / "frec_obama_and_biden.CR2").write_bytes(raw)
     # Two portraits another program (digiKam) named: their sidecars give album the name.
     for photo in sorted((folder / "portraits" / "Hugo_Chavez").iterdir())[:2]:
         photo.with_name(photo.name + ".xmp").write_text(DIGIKAM_SIDECAR, encoding="utf-8")
@@ -290,14 +296,18 @@ def main() -> None:
         wait_for(lambda: 0 < len(window.photos.model.rows) <= 3, 30)
         shot(window, "07-photos-together")
 
-        photo = window.photos.model.rows[0]
-        viewer = window.open_photo(photo.id, [p.id for p in window.photos.model.rows])
+        # The group photo with its RAW under it: the caption offers to open the RAW.
+        rows = window.photos.model.rows
+        photo = next(
+            (p for p in rows if p.path.endswith("events/frec_obama_and_biden.jpg")), rows[0]
+        )
+        viewer = window.open_photo(photo.id, [p.id for p in rows])
         viewer.resize(1100, 760)
-        wait_for(lambda: len(viewer.boxes) >= 2, 60)
+        wait_for(lambda: len(viewer.boxes) >= 2 and bool(viewer.versions), 60)
         shot(viewer, "08-viewer")
         viewer.close()
 
-        drawing_a_face(window, photo.id)
+        drawing_a_face(window, rows[0].id)
 
         window.show_page("Folders")
         wait_for(lambda: window.folders.folders.topLevelItemCount() >= 1, 30)
