@@ -283,7 +283,7 @@ def test_a_stack_with_real_keys_and_clicks_on_a_real_x_server(x_desktop, stacked
     assert shown["tiles"] == ["IMG_0001.JPG", "tony.jpg", "trip_edited.jpg"]
     assert shown["badge"] == "RAW+JPEG" and shown["clicked"] == "IMG_0001.JPG"
     assert shown["opened"] == "IMG_0001.JPG" and "also IMG_0001.CR2" in shown["caption"]
-    assert shown["version_opened"] == ["IMG_0001.CR2"]
+    assert shown["version_opened"] == ["IMG_0001.CR2", "IMG_0001.CR2"]
 
 
 def test_a_named_raw_moved_beside_its_jpeg_gives_it_its_name_stars_and_album(tmp_path, faces):

@@ -5,7 +5,7 @@ test_stacks.py in its own process with QT_QPA_PLATFORM=xcb and DISPLAY set.
 
 Ctrl+1 opens Photos; the RAW+JPEG pair is one tile with its badge; a click on it and Return
 open the viewer, whose caption names the RAW under it; a click on the RAW's name opens it
-with the system's program; Escape closes it. Prints what each
+with the system's program, and so does O; Escape closes it. Prints what each
 step showed, as JSON.
 """
 
@@ -57,6 +57,9 @@ def walk(window: MainWindow, library: Path) -> dict[str, object]:
     prefix = label.fontMetrics().horizontalAdvance("Open ")
     click_at(label, QPoint(label.contentsRect().left() + prefix + 12, label.height() // 2))
     wait(lambda: bool(opened), "the RAW opened")
+    focus(viewer)
+    keys("o")  # the same from the keyboard
+    wait(lambda: len(opened) == 2, "the RAW opened by its key")
     QDesktopServices.unsetUrlHandler("file")
     shown["version_opened"] = [Path(p).name for p in opened]
     focus(viewer)

@@ -106,6 +106,7 @@ KEYMAP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("Right, Page Down, Space", "Next photo"),
             ("Left, Page Up, Backspace", "Previous photo"),
             ("Home / End", "First / last photo"),
+            ("O", "Open the RAW (or the original) under a stacked photo"),
             ("Escape", "Close"),
         ),
     ),

@@ -202,7 +202,7 @@ class PhotoViewer(QDialog):
         self.versions_link = QLabel()
         self.versions_link.setTextFormat(Qt.TextFormat.RichText)
         self.versions_link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
-        self.versions_link.setToolTip("Open it in the program your system uses for it")
+        self.versions_link.setToolTip("Open it in the program your system uses for it (O)")
         self.versions_link.linkActivated.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
         self.versions_link.hide()
         self.previous = QPushButton("‹")
@@ -238,6 +238,7 @@ class PhotoViewer(QDialog):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.activated.connect(lambda step=step: self.go(self.position + step))
         QShortcut(QKeySequence(Qt.Key.Key_Home), self).activated.connect(lambda: self.go(0))
+        QShortcut(QKeySequence(Qt.Key.Key_O), self).activated.connect(self.open_version)
         QShortcut(QKeySequence(Qt.Key.Key_End), self).activated.connect(
             lambda: self.go(len(self.photo_ids) - 1)
         )
@@ -336,6 +337,12 @@ class PhotoViewer(QDialog):
         )
         self.versions_link.setText(f"Open {links}" if versions else "")
         self.versions_link.setVisible(bool(versions))
+
+    def open_version(self) -> None:
+        """The first file under a stack (its RAW, or the original of an edit), in the
+        system's program for it: the link's click, from the keyboard."""
+        if self.versions and self.versions_link.isVisible():
+            QDesktopServices.openUrl(QUrl.fromLocalFile(self.versions[0]))
 
     @property
     def boxes(self) -> list[FaceBox]:
