@@ -584,7 +584,8 @@ def _verify(
     coarse: float,
     settings: Settings,
 ) -> list[_Found]:
-    """Look again, closer, at the tiles around the coarse pass's doubtful windows.
+    """Look again at the tiles around the coarse pass's doubtful windows: closer at small
+    ones, from farther at large ones (`_verify_scales`).
 
     HOG scores a face near the threshold differently at each scale: a face the naive loop finds
     at 2x often scores just below 0 at the coarse scale (measured on the group set: -0.04 to
@@ -619,7 +620,7 @@ def _verify_scales(side: float, coarse: float, closer: float) -> tuple[float, ..
     Closer for a small one, whose face the coarse pass saw with too few pixels. A window
     already large at the coarse scale gains nothing from more pixels: the pyramid shrinks
     it back to the detector's window anyway, and its score there hangs on how the levels'
-    pixels fall (a turned face of 1,380 px scored -0.07 to +0.40 at scales a few percent
+    pixels fall (a turned face of 1,284 px scored -0.07 to +0.40 at scales a few percent
     apart). It is looked at twice, from pictures that bring it to the window half a pyramid
     step apart, each a tile a few hundred pixels wide."""
     if side * coarse < LARGE_DOUBT * HOG_WINDOW:
