@@ -125,9 +125,11 @@ def test_a_group_photos_far_faces_are_found_by_the_finer_bands(faces: Path, tmp_
 def test_faces_the_coarse_pass_only_doubts_are_found_by_a_closer_look(faces: Path):
     """Two faces of 129 and 186 px that HOG scores just below its threshold at the coarse
     scale (-0.27 and -0.04) and above it at the naive loop's 2x: the plan looks again, closer,
-    at the tile around each doubtful window."""
+    at the tile around each doubtful window. A third, of 87 px (-0.03 at the coarse scale),
+    scores nothing in its tile at 2x but 0.22 half a pyramid step from there."""
     mixed = faces / "group-photos" / "mixed"
-    photos = [mixed / "guott_Putin_5.webp", mixed / "guott_Obama_3.png"]
+    names = ("guott_Putin_5.webp", "guott_Obama_3.png", "guott_Diana_1.jpg")
+    photos = [mixed / name for name in names]
     _, reference = naive(photos)
     for path, boxes in reference.items():
         planned = analyze_photo(path, HOG)
@@ -150,6 +152,17 @@ def test_a_large_turned_face_the_coarse_pass_doubts_is_found_by_a_look_from_fart
     assert len(found) == 1, [f.box for f in found]
     _, right, _, left = found[0].box
     assert right - left > 1000 and 1000 < (left + right) / 2 < 3000
+
+
+def test_a_part_of_a_face_is_neither_a_face_of_its_own_nor_the_faces_box(faces: Path):
+    """The closer passes search only the sizes the coarse pass could not see, and HOG can
+    score a part of a larger face there: a mouth and chin under Will Smith's face, the middle
+    of a face of 75 px. Each photo shows one person, with one box around the whole face."""
+    web = faces / "web-celebs"
+    smith = analyze_photo(web / "will_smith" / "00000023.jpg", HOG)
+    assert len(smith.faces) == 1, [f.box for f in smith.faces]
+    sattler = analyze_photo(web / "ellie_sattler" / "00000025.jpg", HOG)
+    assert len(sattler.faces) == 1 and sattler.faces[0].side >= 65, [f.box for f in sattler.faces]
 
 
 def test_the_plan_is_the_default_and_the_old_path_stays_one_switch_away(

