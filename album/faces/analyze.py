@@ -626,7 +626,7 @@ def _verify(
     finer: list[_Found] = []
     for f in sorted(doubtful, key=lambda f: -f.det.score):
         d = f.det
-        if any(iou(_as_box(d), _as_box(g.det)) >= 0.3 for g in [*found, *finer]):
+        if any(iou(_as_box(d), _as_box(g.det)) >= SAME_FACE_IOU for g in [*found, *finer]):
             continue
         side = d.side * VERIFY_MARGIN
         box = (
@@ -640,7 +640,7 @@ def _verify(
                 continue
             seen = _pass(engine, pictures, look, box)
             finer = _merge_found(finer, seen)
-            if any(iou(_as_box(d), _as_box(g.det)) >= 0.3 for g in seen):
+            if any(iou(_as_box(d), _as_box(g.det)) >= SAME_FACE_IOU for g in seen):
                 break  # the window's face, found: the second look is not needed
     # A face the coarse pass found stays as it found it: a tile around a doubtful window can
     # cut a neighbouring face, whose part then scores as a face of its own (guott_Obama_3).
