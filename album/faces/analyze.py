@@ -898,19 +898,21 @@ def _as_box(d: Detection) -> tuple[float, float, float, float]:
 
 def covered(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     """How much of the smaller of two (top, right, bottom, left) boxes lies in the other."""
-    top, right = max(a[0], b[0]), min(a[1], b[1])
-    bottom, left = min(a[2], b[2]), max(a[3], b[3])
-    inter = max(0.0, right - left) * max(0.0, bottom - top)
-    smaller = min((a[1] - a[3]) * (a[2] - a[0]), (b[1] - b[3]) * (b[2] - b[0]))
+    inter, area_a, area_b = _overlap(a, b)
+    smaller = min(area_a, area_b)
     return inter / smaller if smaller > 0 else 0.0
 
 
 def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     """Intersection over union of two (top, right, bottom, left) boxes."""
+    inter, area_a, area_b = _overlap(a, b)
+    union = area_a + area_b - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, float]:
+    """The area two (top, right, bottom, left) boxes share, and each one's area."""
     top, right = max(a[0], b[0]), min(a[1], b[1])
     bottom, left = min(a[2], b[2]), max(a[3], b[3])
     inter = max(0.0, right - left) * max(0.0, bottom - top)
-    area_a = (a[1] - a[3]) * (a[2] - a[0])
-    area_b = (b[1] - b[3]) * (b[2] - b[0])
-    union = area_a + area_b - inter
-    return inter / union if union > 0 else 0.0
+    return inter, (a[1] - a[3]) * (a[2] - a[0]), (b[1] - b[3]) * (b[2] - b[0])
