@@ -27,6 +27,11 @@ grows with the pixels it searches and a phone photo's faces are large:
 The closer looks, bands and tiles beside search only the levels of their pyramid finer than the
 coarse pass's (`pyramid_levels`): the larger faces were that pass's to find, and at 1x over a
 12 MP photo the levels below 1/2 were 15 % of the search.
+The closer look is screened first (`_screened_pass`): the picture at half its scale, read by the
+same detector in cells of half the size (FaceEngine.screen), marks the windows where a face
+could be, and the look's own search runs only in a tile around each. A 12 MP photo of no one is
+then screened on the half-size picture the coarse pass decoded, and decoded whole only when a
+window is marked.
 Faces are encoded from the smallest decoded picture where they are at least `ENCODE_SIDE` pixels
 (dlib's face chip is 150 px, the face about 100 of them), decoding a finer one only when needed.
 The CNN detector (a CUDA build of dlib) keeps one batched pass per photo at `detect_side`.
@@ -49,7 +54,15 @@ from PIL import Image
 
 from album.config import COARSE_SIDE, Settings
 from album.duplicates import perceptual_hash
-from album.faces.engine import HOG_STEP, HOG_WINDOW, Detection, FaceEngine, engine_for
+from album.faces.engine import (
+    HOG_CELL,
+    HOG_STEP,
+    HOG_WINDOW,
+    SCREEN_CELLS,
+    Detection,
+    FaceEngine,
+    engine_for,
+)
 from album.faces.hiding_places import hiding_places
 from album.faces.quality import recognisable, sharpness
 from album.imaging import (
@@ -104,6 +117,14 @@ REGION_LOOK_IOU = 0.2
 # only chose the windows colour then decided. benchmarks/scan_speed.py.)
 NATIVE_PIXELS = 4_000_000
 NATIVE_SLACK = 1.1
+# The closer look is screened (FaceEngine.screen): the windows scored SCREEN_THRESHOLD or
+# more at half its scale are searched again at it, in tiles SCREEN_MARGIN face sides wider
+# on each side. Of the 1,755 faces of up to 220 px HOG found in ../shared/faces (each photo
+# searched at 1x and 2x), the screen scored all but 1 at -0.7 or more (will_smith/00000023's
+# 124 px, 0.25, at -1.08), all but 4 at -0.6. The phone benchmark's 12 MP scenes of no one
+# get 10-20 windows each.
+SCREEN_THRESHOLD = -0.7
+SCREEN_MARGIN = 1.0
 DRAFT_SCALES = (1 / 8, 1 / 4, 1 / 2)
 DRAFT_SLACK = 1.2  # a draft scale this much finer than asked for is used as it is
 STAGES = ("decode", "detect", "refine", "encode")
@@ -466,11 +487,45 @@ def _closer_look(
         HOG_WINDOW / finest,
         [_as_box(f.det) for f in found],
     )
-    if places is None:
-        return _pass(engine, pictures, finest, above=coarse)
     found: list[_Found] = []
-    for box in places:
-        found = _merge_found(found, _pass(engine, pictures, finest, box, above=coarse))
+    for box in [None] if places is None else places:
+        found = _merge_found(found, _screened_pass(engine, pictures, finest, box, coarse))
+    return found
+
+
+def _screened_pass(
+    engine: FaceEngine,
+    pictures: _Pictures,
+    scale: float,
+    box: tuple[int, int, int, int] | None,
+    above: float,
+) -> list[_Found]:
+    """`_pass` at `scale` over `box`, searched only where the screen (FaceEngine.screen) of
+    the picture at half that scale finds a window that could be a face: a tile
+    SCREEN_MARGIN face sides around each. The pass's own detector decides, so a face it
+    finds is the face the whole pass would have found, boxed and scored alike."""
+    scale = _search_scale(scale, pictures)
+    if not engine.can_screen:
+        return _pass(engine, pictures, scale, box, above=above)
+    half = scale / SCREEN_CELLS
+    pixels, (left, top) = pictures.region(half, box)
+    found: list[_Found] = []
+    windows = engine.screen(pixels, SCREEN_THRESHOLD, pyramid_levels(scale, above))
+    for w in sorted(windows, key=lambda w: -w.score):
+        d = _in_original(w, half, left, top)
+        if any(covered(_as_box(d), _as_box(f.det)) >= SAME_FACE_COVER for f in found):
+            continue
+        left_edge, top_edge, right_edge, bottom_edge = _around(d, SCREEN_MARGIN, pictures)
+        # On HOG's cell grid, as the whole pass would cut the picture: a face near the
+        # threshold at the finest level then scores as it would there (0.19 on the grid,
+        # 0.15 a few pixels off it).
+        tile = (
+            left_edge - left_edge % HOG_CELL,
+            top_edge - top_edge % HOG_CELL,
+            right_edge,
+            bottom_edge,
+        )
+        found = _merge_found(found, _pass(engine, pictures, scale, tile, above=above))
     return found
 
 
@@ -487,22 +542,44 @@ def _pass(
     A negative `threshold` adds the doubtful windows (scored below 0) to what it returns.
     `above`: the scale of a pass that searched this place already, all of its pyramid: only
     the levels finer than it are searched (`pyramid_levels`)."""
-    if 1 < scale <= NATIVE_SLACK and pictures.large:
-        scale = 1.0  # a phone photo's own pixels: no doubling for 3 % more
+    scale = _search_scale(scale, pictures)
     upsample = 1 if scale > 1.001 else 0
     searched = scale / (1 + upsample)  # dlib reports boxes in the picture it was given
     pixels, (left, top) = pictures.region(searched, box)
     found = []
     for d in engine.detect(pixels, upsample, threshold, pyramid_levels(scale, above)):
-        det = Detection(
-            d.left / searched + left,
-            d.top / searched + top,
-            d.right / searched + left,
-            d.bottom / searched + top,
-            d.score,
-        )
-        found.append(_Found(det, scale))
+        found.append(_Found(_in_original(d, searched, left, top), scale))
     return found
+
+
+def _in_original(d: Detection, scale: float, left: float, top: float) -> Detection:
+    """A detection in a picture at `scale` whose corner lies at (`left`, `top`) of the
+    original, in the original's pixels."""
+    return Detection(
+        d.left / scale + left,
+        d.top / scale + top,
+        d.right / scale + left,
+        d.bottom / scale + top,
+        d.score,
+    )
+
+
+def _around(d: Detection, margin: float, pictures: _Pictures) -> tuple[int, int, int, int]:
+    """The box (left, top, right, bottom) `margin` of `d`'s sides wider than `d` on each
+    side, within the photo."""
+    side = d.side * margin
+    return (
+        max(0, int(d.left - side)),
+        max(0, int(d.top - side)),
+        min(pictures.width, int(d.right + side + 1)),
+        min(pictures.height, int(d.bottom + side + 1)),
+    )
+
+
+def _search_scale(scale: float, pictures: _Pictures) -> float:
+    """The scale a pass asked to search at `scale` searches at: a phone photo's own pixels
+    rather than dlib's doubling of a half-size picture for 3 % more."""
+    return 1.0 if 1 < scale <= NATIVE_SLACK and pictures.large else scale
 
 
 def pyramid_levels(scale: float, above: float) -> int:
@@ -628,13 +705,7 @@ def _verify(
         d = f.det
         if any(iou(_as_box(d), _as_box(g.det)) >= SAME_FACE_IOU for g in [*found, *finer]):
             continue
-        side = d.side * VERIFY_MARGIN
-        box = (
-            max(0, int(d.left - side)),
-            max(0, int(d.top - side)),
-            min(pictures.width, int(d.right + side + 1)),
-            min(pictures.height, int(d.bottom + side + 1)),
-        )
+        box = _around(d, VERIFY_MARGIN, pictures)
         for look in _verify_scales(d.side, coarse, scale):
             if min(box[2] - box[0], box[3] - box[1]) * look < HOG_WINDOW:
                 continue
