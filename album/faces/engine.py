@@ -172,7 +172,8 @@ class FaceEngine:
         if key not in self._hog_layouts:
             state = _with_layout(self._hog.__getstate__()[0], levels, shrink)
             if state is None:
-                log.warning("dlib's detector format is not the known one: full pyramids")
+                fallback = "full pyramids" if shrink == 1 else "closer looks unscreened"
+                log.warning("dlib's detector format is not the known one: %s", fallback)
                 detector = self._hog if shrink == 1 else None
             else:
                 detector = self._dlib.fhog_object_detector.__new__(self._dlib.fhog_object_detector)
