@@ -325,3 +325,43 @@ def test_the_screen_at_half_scale_marks_every_face_the_closer_look_would_find(fa
                 missed.append((path.name, box, round(face.score, 2)))
     assert total >= 30, f"too few faces of 80-200 px in the sample: {total}"
     assert not missed, f"{len(missed)} of {total} faces unmarked: {missed}"
+
+
+def test_a_phone_photos_near_faces_are_found_by_the_screened_coarse_pass(
+    faces: Path, tmp_path: Path
+):
+    """A 12 MP photo of eight people a few steps away: faces of 160 to 300 px, one to two
+    detector windows at the coarse pass's 1/2, the levels it screens rather than searches
+    whole. Every face the whole coarse pass finds there, the plan finds."""
+    names = (
+        "Colin_Powell",
+        "Serena_Williams",
+        "Tony_Blair",
+        "Laura_Bush",
+        "George_W_Bush",
+        "Gerhard_Schroeder",
+        "Donald_Rumsfeld",
+        "Ariel_Sharon",
+    )
+    canvas = _plain_photo(4032, 3024)
+    for i, name in enumerate(names):
+        portrait = Image.open(faces / "lfw-62x10" / name / f"{name}_0001.jpg").convert("RGB")
+        side = 360 + 40 * i  # the face is about 0.45 of an LFW portrait: 160-290 px
+        canvas.paste(portrait.resize((side, side)), (80 + (i % 4) * 1000, 300 + (i // 4) * 1400))
+    path = tmp_path / "a-few-steps-away.jpg"
+    canvas.save(path, "JPEG", quality=92)
+    coarse = coarse_scale(4032, HOG)
+    half = canvas.resize((round(4032 * coarse), round(3024 * coarse)), Image.BILINEAR)
+    whole = [
+        d.scaled(1 / coarse)
+        for d in engine_for(HOG).detect(np.asarray(half))
+        if d.side < 2 * HOG_WINDOW
+    ]
+    planned = analyze_photo(path, HOG).faces
+    assert len(whole) >= 6, f"the whole coarse pass found only {len(whole)} of the near faces"
+    missed = [
+        d
+        for d in whole
+        if all(iou((d.top, d.right, d.bottom, d.left), f.box) < 0.5 for f in planned)
+    ]
+    assert not missed, f"{missed} not among {[f.box for f in planned]}"

@@ -31,7 +31,8 @@ The closer look is screened first (`_screened_pass`): the picture at half its sc
 same detector in cells of half the size (FaceEngine.screen), marks the windows where a face
 could be, and the look's own search runs only in a tile around each. A 12 MP photo of no one is
 then screened on the half-size picture the coarse pass decoded, and decoded whole only when a
-window is marked.
+window is marked. The coarse pass of a photo shrunk for it is split the same way
+(`_coarse_pass`): its finest levels screened, its larger faces searched at half its scale.
 Faces are encoded from the smallest decoded picture where they are at least `ENCODE_SIDE` pixels
 (dlib's face chip is 150 px, the face about 100 of them), decoding a finer one only when needed.
 The CNN detector (a CUDA build of dlib) keeps one batched pass per photo at `detect_side`.
@@ -125,6 +126,9 @@ NATIVE_SLACK = 1.1
 # get 10-20 windows each.
 SCREEN_THRESHOLD = -0.7
 SCREEN_MARGIN = 1.0
+# The coarse pass is screened (`_coarse_pass`) when its larger faces' picture is at least this
+# many pixels wide: four detector windows. Below, a whole pass is a few milliseconds.
+COARSE_FAR_SIDE = 4 * HOG_WINDOW
 DRAFT_SCALES = (1 / 8, 1 / 4, 1 / 2)
 DRAFT_SLACK = 1.2  # a draft scale this much finer than asked for is used as it is
 STAGES = ("decode", "detect", "refine", "encode")
@@ -287,7 +291,8 @@ class _Stopwatch:
 
 
 class _Pictures:
-    """One photo's bytes and the pictures decoded from them so far, smallest first.
+    """One photo's bytes and the pictures decoded from them so far, smallest first, and the
+    whole pictures passes asked for at other scales (`region`), resized once per photo.
 
     Coordinates are the upright original's pixels; a picture at `scale` has scale x as many.
     """
@@ -296,6 +301,7 @@ class _Pictures:
         self.path, self.data, self.max_pixels = path, data, max_pixels
         self.width, self.height = width, height
         self.decoded: list[Photo] = []
+        self.whole: dict[float, np.ndarray] = {}
         self.large = width * height >= NATIVE_PIXELS
 
     @property
@@ -320,6 +326,8 @@ class _Pictures:
     ) -> tuple[np.ndarray, tuple[int, int]]:
         """Pixels of `box` (left, top, right, bottom; None: all) at `scale`, and where the
         returned picture's top-left corner lies in the original."""
+        if box is None and scale in self.whole:
+            return self.whole[scale], (0, 0)
         photo = self.at_least(scale)
         left, top, right, bottom = box or (0, 0, self.width, self.height)
         image = photo.image
@@ -329,10 +337,19 @@ class _Pictures:
                 (round(left * f), round(top * f), round(right * f), round(bottom * f))
             )
         factor = scale / photo.scale
-        if abs(factor - 1) > 0.01:
+        shrink = round(1 / factor) if factor < 1 else 1
+        if box is None and shrink > 1 and abs(shrink * factor - 1) < 1e-6:
+            # A whole picture at a whole fraction of one decoded (the coarse pass's larger
+            # faces, at half its scale): averaged in blocks, 16 ms less than BILINEAR's
+            # 3 MP to 0.75 MP.
+            image = image.reduce(shrink)
+        elif abs(factor - 1) > 0.01:
             size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
             image = image.resize(size, Image.Resampling.BILINEAR)
-        return np.asarray(image), (left, top)
+        pixels = np.asarray(image)
+        if box is None:
+            self.whole[scale] = pixels
+        return pixels, (left, top)
 
 
 @dataclass(frozen=True)
@@ -452,7 +469,7 @@ def _search(
 ) -> list[_Found]:
     """The photo's detection plan: coarse pass, then finer passes only where they can pay."""
     clock.lap("decode")
-    seen = _pass(engine, pictures, coarse, threshold=DOUBT_THRESHOLD)
+    seen = _coarse_pass(engine, pictures, coarse)
     found = [f for f in seen if f.det.score >= 0]
     doubtful = [f for f in seen if f.det.score < 0]
     clock.lap("detect")
@@ -473,6 +490,44 @@ def _search(
         found = _look_beside(engine, pictures, found, coarse, settings)
     clock.lap("refine")
     return found
+
+
+def _coarse_pass(engine: FaceEngine, pictures: _Pictures, coarse: float) -> list[_Found]:
+    """The coarse pass over a photo shrunk for it (a phone's), doubtful windows included: its
+    larger faces searched in the picture at half the coarse scale, its finest levels (faces of
+    one to two windows) screened as the closer look is.
+
+    Those finest levels were three quarters of the pass, and most of their cost is per pixel:
+    the screen reads them from a quarter of the pixels, and the pass's own detector decides in
+    the tiles it marks. On the phone library the coarse stage took 30 % less time (one
+    process: 28.9 s, now about 20 s), and the same faces were found: all 72 planted ones of 80
+    px or more, 83 of the naive loop's 85; boxes move by a few pixels where a pyramid now
+    starts elsewhere. A photo searched at its own size or above keeps the whole
+    pass, as the naive loop searches it: its scores then agree."""
+    far = coarse / SCREEN_CELLS
+    if coarse >= 1 or not engine.can_screen or pictures.side * far < COARSE_FAR_SIDE:
+        return _pass(engine, pictures, coarse, threshold=DOUBT_THRESHOLD)
+    larger = _pass(engine, pictures, far, threshold=DOUBT_THRESHOLD)
+    finest = _screened_pass(engine, pictures, coarse, None, far, DOUBT_THRESHOLD)
+    # The larger faces first: a part of one (a mouth and chin under Will Smith's face) that
+    # the finest levels score as a face of its own is dropped beside it, as one whole pass's
+    # suppression drops it (`_merge`).
+    faces = _merge_found(_sure(larger), _sure(finest))
+    return _with_doubts(faces, [f for f in [*larger, *finest] if f.det.score < 0])
+
+
+def _sure(found: list[_Found]) -> list[_Found]:
+    return [f for f in found if f.det.score >= 0]
+
+
+def _with_doubts(faces: list[_Found], doubts: list[_Found]) -> list[_Found]:
+    """`faces` and the doubtful windows of other passes or tiles that are not one of them,
+    one window per place, the best-scored: a doubt must never hide a face another pass or
+    tile scored above 0."""
+    kept: list[_Found] = []
+    for f in sorted(doubts, key=lambda f: -f.det.score):
+        kept = _merge_found(kept, [f])
+    return _merge_found(faces, kept)
 
 
 def _closer_look(
@@ -499,17 +554,20 @@ def _screened_pass(
     scale: float,
     box: tuple[int, int, int, int] | None,
     above: float,
+    threshold: float = 0.0,
 ) -> list[_Found]:
     """`_pass` at `scale` over `box`, searched only where the screen (FaceEngine.screen) of
     the picture at half that scale finds a window that could be a face: a tile
     SCREEN_MARGIN face sides around each. The pass's own detector decides, so a face it
-    finds is the face the whole pass would have found, boxed and scored alike."""
+    finds is the face the whole pass would have found, boxed and scored alike. A negative
+    `threshold` keeps the doubtful windows of the tiles, as `_pass` keeps a whole picture's."""
     scale = _search_scale(scale, pictures)
     if not engine.can_screen:
-        return _pass(engine, pictures, scale, box, above=above)
+        return _pass(engine, pictures, scale, box, threshold, above)
     half = scale / SCREEN_CELLS
     pixels, (left, top) = pictures.region(half, box)
     found: list[_Found] = []
+    doubts: list[_Found] = []
     windows = engine.screen(pixels, SCREEN_THRESHOLD, pyramid_levels(scale, above))
     for w in sorted(windows, key=lambda w: -w.score):
         d = _in_original(w, half, left, top)
@@ -525,8 +583,10 @@ def _screened_pass(
             right_edge,
             bottom_edge,
         )
-        found = _merge_found(found, _pass(engine, pictures, scale, tile, above=above))
-    return found
+        seen = _pass(engine, pictures, scale, tile, threshold, above)
+        found = _merge_found(found, _sure(seen))
+        doubts += [f for f in seen if f.det.score < 0]
+    return _with_doubts(found, doubts)
 
 
 def _pass(
