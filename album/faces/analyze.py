@@ -502,12 +502,19 @@ def _coarse_pass(engine: FaceEngine, pictures: _Pictures, coarse: float) -> list
     the tiles it marks. On the phone library the coarse stage took 30 % less time (one
     process: 28.9 s, now about 20 s), and the same faces were found: all 72 planted ones of 80
     px or more, 83 of the naive loop's 85; boxes move by a few pixels where a pyramid now
-    starts elsewhere. A photo searched at its own size or above keeps the whole
-    pass, as the naive loop searches it: its scores then agree."""
+    starts elsewhere. A photo searched at its own size or above keeps the whole pass: split
+    there too (web photos of 1000-2000 px, a video's frames), the scan speed benchmark's web
+    set lost a face of 80-160 px the naive loop finds, for 2 % more speed on the phone
+    library."""
     far = coarse / SCREEN_CELLS
     if coarse >= 1 or not engine.can_screen or pictures.side * far < COARSE_FAR_SIDE:
         return _pass(engine, pictures, coarse, threshold=DOUBT_THRESHOLD)
-    larger = _pass(engine, pictures, far, threshold=DOUBT_THRESHOLD)
+    # Found by the coarse pass, as the whole pass would have: the passes after it judge a
+    # face's size against the scale that found it (split at 1x, Will Smith's face of 250 px
+    # was small at 1/2 and set off a band search that took his mouth and chin for a face).
+    larger = [
+        _Found(f.det, coarse) for f in _pass(engine, pictures, far, threshold=DOUBT_THRESHOLD)
+    ]
     finest = _screened_pass(engine, pictures, coarse, None, far, DOUBT_THRESHOLD)
     # The larger faces first: a part of one (a mouth and chin under Will Smith's face) that
     # the finest levels score as a face of its own is dropped beside it, as one whole pass's
