@@ -470,8 +470,7 @@ def _search(
     """The photo's detection plan: coarse pass, then finer passes only where they can pay."""
     clock.lap("decode")
     seen = _coarse_pass(engine, pictures, coarse)
-    found = [f for f in seen if f.det.score >= 0]
-    doubtful = [f for f in seen if f.det.score < 0]
+    found, doubtful = _sure(seen), _doubtful(seen)
     clock.lap("detect")
     found = _verify(engine, pictures, found, doubtful, coarse, settings)
     finest = finest_scale(pictures.width * pictures.height, settings)
@@ -520,11 +519,15 @@ def _coarse_pass(engine: FaceEngine, pictures: _Pictures, coarse: float) -> list
     # the finest levels score as a face of its own is dropped beside it, as one whole pass's
     # suppression drops it (`_merge`).
     faces = _merge_found(_sure(larger), _sure(finest))
-    return _with_doubts(faces, [f for f in [*larger, *finest] if f.det.score < 0])
+    return _with_doubts(faces, _doubtful([*larger, *finest]))
 
 
 def _sure(found: list[_Found]) -> list[_Found]:
     return [f for f in found if f.det.score >= 0]
+
+
+def _doubtful(found: list[_Found]) -> list[_Found]:
+    return [f for f in found if f.det.score < 0]
 
 
 def _with_doubts(faces: list[_Found], doubts: list[_Found]) -> list[_Found]:
@@ -592,7 +595,7 @@ def _screened_pass(
         )
         seen = _pass(engine, pictures, scale, tile, threshold, above)
         found = _merge_found(found, _sure(seen))
-        doubts += [f for f in seen if f.det.score < 0]
+        doubts += _doubtful(seen)
     return _with_doubts(found, doubts)
 
 
